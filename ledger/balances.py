@@ -1,0 +1,95 @@
+"""Balances: current ones from the running totals, past ones from the postings.
+
+Current balances and the trial balance read ``account_balances`` (one row per
+account, O(accounts)). A balance as of a date sums the postings of entries
+dated on or before it, through the (account, entry) index. Both are
+debit-positive functional minor units; :meth:`Account.on_normal_side` turns
+them into the figures people read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.models import Account, AccountBalance, JournalEntry, JournalHead, Posting
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    code: str
+    name: str
+    type: str
+    currency: str | None
+    #: Debit-positive functional minor units.
+    balance: int
+
+    @property
+    def debit(self) -> int:
+        return self.balance if self.balance > 0 else 0
+
+    @property
+    def credit(self) -> int:
+        return -self.balance if self.balance < 0 else 0
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    as_of: date | None
+    head_hash: str
+    entries: int
+    lines: list[BalanceLine]
+
+    @property
+    def total_debit(self) -> int:
+        return sum(line.debit for line in self.lines)
+
+    @property
+    def total_credit(self) -> int:
+        return sum(line.credit for line in self.lines)
+
+
+def current_balances(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(Account.code, AccountBalance.balance).join(
+            AccountBalance, AccountBalance.account_id == Account.id
+        )
+    )
+    return {code: balance for code, balance in rows}
+
+
+def balances_as_of(session: Session, as_of: date) -> dict[str, int]:
+    """Every account's balance from the postings of entries dated up to ``as_of``."""
+    summed = (
+        select(Posting.account_id, func.sum(Posting.amount).label("total"))
+        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        .where(JournalEntry.value_date <= as_of)
+        .group_by(Posting.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Account.code, func.coalesce(summed.c.total, 0)).outerjoin(
+            summed, summed.c.account_id == Account.id
+        )
+    )
+    return {code: int(total) for code, total in rows}
+
+
+def trial_balance(session: Session, as_of: date | None = None) -> TrialBalance:
+    """The trial balance now (running totals) or as of a date (postings)."""
+    head = session.get(JournalHead, 1)
+    balances = current_balances(session) if as_of is None else balances_as_of(session, as_of)
+    if as_of is None:
+        entries = head.last_number if head else 0
+    else:
+        entries = session.scalar(
+            select(func.count()).select_from(JournalEntry).where(JournalEntry.value_date <= as_of)
+        )
+    accounts = session.scalars(select(Account).order_by(Account.code))
+    lines = [
+        BalanceLine(a.code, a.name, a.type, a.currency, balances.get(a.code, 0)) for a in accounts
+    ]
+    return TrialBalance(as_of, head.last_hash if head else "0" * 64, entries, lines)

@@ -1,0 +1,45 @@
+"""Engines and sessions for both supported databases.
+
+SQLite (the embedded default) gets foreign keys, WAL and ``BEGIN IMMEDIATE``:
+every transaction takes the write lock up front, so two writers queue instead
+of failing half-way when one upgrades a read lock. PostgreSQL needs nothing
+special: posting serialises on the journal head row (``SELECT … FOR UPDATE``).
+
+This lives in the core, not in ``app/``, because the CLI, the benchmarks and
+the tests open the ledger without Flask.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would mean psycopg2.
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

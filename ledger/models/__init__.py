@@ -1,0 +1,24 @@
+"""Every table, importable from one place so that ``Base.metadata`` is complete."""
+
+from ledger.models.accounts import Account, AccountBalance, SubledgerBalance
+from ledger.models.base import Base
+from ledger.models.fund import Fund
+from ledger.models.fx import FxRate
+from ledger.models.journal import GENESIS_HASH, JournalEntry, JournalHead, Period, Posting
+from ledger.models.users import ApiToken, User
+
+__all__ = [
+    "GENESIS_HASH",
+    "Account",
+    "AccountBalance",
+    "ApiToken",
+    "Base",
+    "Fund",
+    "FxRate",
+    "JournalEntry",
+    "JournalHead",
+    "Period",
+    "Posting",
+    "SubledgerBalance",
+    "User",
+]

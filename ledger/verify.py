@@ -1,0 +1,183 @@
+"""Recompute everything the journal claims, naming the first entry that is wrong.
+
+Checks, in one pass over the entries in number order: numbering without gaps
+from 1, the previous-hash link, each entry's hash, at least two postings, a
+zero sum. Then the stored running balances (accounts and award subledgers)
+and the head row against the postings. Runs on a stream of rows so a large
+journal does not have to fit in memory.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger import chain
+from ledger.models import (
+    Account,
+    AccountBalance,
+    JournalEntry,
+    JournalHead,
+    Posting,
+    SubledgerBalance,
+)
+from ledger.models.journal import GENESIS_HASH
+
+_BATCH = 2000
+
+
+@dataclass
+class VerifyResult:
+    entries: int = 0
+    head_hash: str = GENESIS_HASH
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "head_hash": self.head_hash,
+            "problems": self.problems,
+        }
+
+
+def verify_journal(session: Session) -> VerifyResult:
+    result = VerifyResult()
+    codes = dict(session.execute(select(Account.id, Account.code)).all())
+    _verify_chain(session, codes, result)
+    _verify_balances(session, codes, result)
+    _verify_head(session, result)
+    return result
+
+
+def _verify_chain(session: Session, codes: dict[int, str], result: VerifyResult) -> None:
+    expected_number = 1
+    prev_hash = GENESIS_HASH
+    for entry, postings in _entries_with_postings(session):
+        if entry.number != expected_number:
+            result.problems.append(
+                f"entry {entry.number}: numbering gap, expected entry {expected_number}"
+            )
+        if entry.prev_hash != prev_hash:
+            result.problems.append(
+                f"entry {entry.number}: prev_hash does not match the hash of the entry before it"
+            )
+        recomputed = chain.entry_hash(
+            entry, postings, [codes.get(p.account_id, "?") for p in postings]
+        )
+        if recomputed != entry.hash:
+            result.problems.append(
+                f"entry {entry.number}: hash does not match its contents (altered?)"
+            )
+        if len(postings) < 2:
+            result.problems.append(f"entry {entry.number}: has fewer than two postings")
+        total = sum(p.amount for p in postings)
+        if total != 0:
+            result.problems.append(f"entry {entry.number}: postings sum to {total}, not zero")
+        expected_number = entry.number + 1
+        prev_hash = entry.hash
+        result.entries += 1
+        result.head_hash = entry.hash
+
+
+def _entries_with_postings(session: Session):
+    """Yield (entry, postings) rows in number order, a batch at a time.
+
+    Core rows, not ORM objects: nothing accumulates in the session, so memory
+    stays bounded however long the journal is.
+    """
+    entries_t, postings_t = JournalEntry.__table__, Posting.__table__
+    last = 0
+    while True:
+        entries = session.execute(
+            select(entries_t).where(entries_t.c.number > last).order_by(entries_t.c.number)
+            .limit(_BATCH)
+        ).all()
+        if not entries:
+            return
+        grouped: dict[int, list] = defaultdict(list)
+        for posting in session.execute(
+            select(postings_t)
+            .where(postings_t.c.entry_number.between(entries[0].number, entries[-1].number))
+            .order_by(postings_t.c.entry_number, postings_t.c.line)
+        ):
+            grouped[posting.entry_number].append(posting)
+        for entry in entries:
+            yield entry, grouped.get(entry.number, [])
+        last = entries[-1].number
+
+
+def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResult) -> None:
+    sums = {
+        account_id: (int(total), int(original))
+        for account_id, total, original in session.execute(
+            select(
+                Posting.account_id, func.sum(Posting.amount), func.sum(Posting.original_amount)
+            ).group_by(Posting.account_id)
+        ).tuples()
+    }
+    for account_id, currency, stored, stored_original in session.execute(
+        select(
+            AccountBalance.account_id,
+            Account.currency,
+            AccountBalance.balance,
+            AccountBalance.original_balance,
+        ).join(Account, Account.id == AccountBalance.account_id)
+    ).tuples():
+        actual, actual_original = sums.get(account_id, (0, 0))
+        if currency is None:
+            actual_original = 0  # multi-currency accounts keep no original-currency total
+        if (stored, stored_original) != (actual, actual_original):
+            result.problems.append(
+                f"account {codes.get(account_id)}: stored balance {stored} "
+                f"({stored_original} {currency or 'mixed'}) but its postings sum to {actual} "
+                f"({actual_original} {currency or 'mixed'})"
+            )
+    award_sums = dict(
+        (
+            (account_id, award_id),
+            (int(total), int(original)),
+        )
+        for account_id, award_id, total, original in session.execute(
+            select(
+                Posting.account_id,
+                Posting.award_id,
+                func.sum(Posting.amount),
+                func.sum(Posting.original_amount),
+            )
+            .join(Account, Account.id == Posting.account_id)
+            .where(Account.overdraft_scope == "award")
+            .group_by(Posting.account_id, Posting.award_id)
+        ).tuples()
+    )
+    for row in session.scalars(select(SubledgerBalance)):
+        actual = award_sums.pop((row.account_id, row.award_id), (0, 0))
+        if (row.balance, row.original_balance) != actual:
+            result.problems.append(
+                f"account {codes.get(row.account_id)}, award {row.award_id}: stored balance "
+                f"{row.balance} ({row.original_balance} {row.currency}) "
+                f"but its postings sum to {actual[0]} ({actual[1]} {row.currency})"
+            )
+    for (account_id, award_id), _ in sorted(award_sums.items()):
+        result.problems.append(
+            f"account {codes.get(account_id)}, award {award_id}: postings without a stored balance"
+        )
+
+
+def _verify_head(session: Session, result: VerifyResult) -> None:
+    head = session.get(JournalHead, 1)
+    if head is None:
+        result.problems.append("journal head is missing: the database is not initialised")
+        return
+    if head.last_number != result.entries or head.last_hash != result.head_hash:
+        result.problems.append(
+            f"journal head says entry {head.last_number} is last, "
+            f"but the chain ends at entry {result.entries}"
+        )
