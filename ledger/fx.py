@@ -185,9 +185,7 @@ def rate_on(session: Session, currency: str, value_date: date) -> Rate:
     return Rate(currency, row.date, row.rate)
 
 
-def to_functional(
-    session: Session, money: Money, value_date: date, functional: str
-) -> int:
+def to_functional(session: Session, money: Money, value_date: date, functional: str) -> int:
     """``money`` in functional minor units at the rate of ``value_date``."""
     if money.currency == functional:
         return money.minor

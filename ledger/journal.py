@@ -353,9 +353,7 @@ def _subledger_updates(session: Session, account: Account, legs: list[_Leg]) -> 
         award_legs = by_award[award_id]
         row = session.scalar(
             select(SubledgerBalance)
-            .where(
-                SubledgerBalance.account_id == account.id, SubledgerBalance.award_id == award_id
-            )
+            .where(SubledgerBalance.account_id == account.id, SubledgerBalance.award_id == award_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -373,8 +371,11 @@ def _subledger_updates(session: Session, account: Account, legs: list[_Leg]) -> 
         _refuse_overdraft(account, original, currency, award_id)
         if row is None:
             row = SubledgerBalance(
-                account_id=account.id, award_id=award_id, currency=currency,
-                balance=0, original_balance=0,
+                account_id=account.id,
+                award_id=award_id,
+                currency=currency,
+                balance=0,
+                original_balance=0,
             )
             session.add(row)
         updates.append((row, balance, original, None))

@@ -58,7 +58,9 @@ def close_month(session: Session, month: str, *, closed_by: str, today: date) ->
         raise Invalid.field("period", f"{month} has not ended yet")
     # Serialise with posting: nothing may be posted into the month while it closes.
     session.scalar(
-        select(JournalHead).where(JournalHead.id == 1).with_for_update()
+        select(JournalHead)
+        .where(JournalHead.id == 1)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     latest = latest_closed(session)

@@ -97,7 +97,9 @@ def _entries_with_postings(session: Session):
     last = 0
     while True:
         entries = session.execute(
-            select(entries_t).where(entries_t.c.number > last).order_by(entries_t.c.number)
+            select(entries_t)
+            .where(entries_t.c.number > last)
+            .order_by(entries_t.c.number)
             .limit(_BATCH)
         ).all()
         if not entries:

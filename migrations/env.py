@@ -20,7 +20,9 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     engine = context.config.attributes.get("engine")
     if engine is None:
-        engine = make_engine(os.environ.get("FUNDLEDGER_DATABASE_URL", "sqlite:///instance/fundledger.db"))
+        engine = make_engine(
+            os.environ.get("FUNDLEDGER_DATABASE_URL", "sqlite:///instance/fundledger.db")
+        )
     with engine.connect() as connection:
         context.configure(
             connection=connection,
