@@ -89,3 +89,9 @@ def revoke_tokens(session: Session, name: str) -> int:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+ROLES_HELP = (
+    "administrator: fund staff; court: registers awards; "
+    "auditor: reads everything but victims' personal data"
+)

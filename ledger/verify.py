@@ -123,7 +123,7 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
             select(
                 Posting.account_id, func.sum(Posting.amount), func.sum(Posting.original_amount)
             ).group_by(Posting.account_id)
-        ).tuples()
+        )
     }
     for account_id, currency, stored, stored_original in session.execute(
         select(
@@ -132,7 +132,7 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
             AccountBalance.balance,
             AccountBalance.original_balance,
         ).join(Account, Account.id == AccountBalance.account_id)
-    ).tuples():
+    ):
         actual, actual_original = sums.get(account_id, (0, 0))
         if currency is None:
             actual_original = 0  # multi-currency accounts keep no original-currency total
@@ -157,7 +157,7 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
             .join(Account, Account.id == Posting.account_id)
             .where(Account.overdraft_scope == "award")
             .group_by(Posting.account_id, Posting.award_id)
-        ).tuples()
+        )
     )
     for row in session.scalars(select(SubledgerBalance)):
         actual = award_sums.pop((row.account_id, row.award_id), (0, 0))

@@ -1,0 +1,50 @@
+"""The Flask adapter: HTTP in, one ledger service call, JSON out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, Response
+
+from app import db, errors
+from app.config import settings_from_env
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(config: Mapping | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=instance_path or str(Path.cwd() / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.update(settings_from_env(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config["JSON_SORT_KEYS"] = False
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    db.init_app(app)
+    errors.init_app(app)
+    from app import api, cli
+
+    api.init_app(app)
+    errors.init_app(app)  # after flask-smorest, whose own HTTP error handler we replace
+    cli.init_app(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,30 @@
+"""The REST API under ``/api/v1``: flask-smorest blueprints, one per resource.
+
+The OpenAPI document is generated from the schemas and served at
+``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from app.api import accounts, audit, health, journal
+
+BLUEPRINTS = (health.blp, audit.blp, accounts.blp, journal.blp)
+
+
+def init_app(app: Flask) -> Api:
+    app.config.setdefault("API_TITLE", "fundledger")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api = Api(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "fundledger API token"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix="/api/v1" + blueprint.url_prefix)
+    return api

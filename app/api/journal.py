@@ -1,0 +1,114 @@
+"""Reading the journal: entries with their postings, hashes and links."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import func, select
+
+from app import db
+from app.api.schemas import MoneySchema, PageArgs, page_of
+from app.auth import ADMIN, AUDITOR, requires
+from ledger.fund import functional_currency
+from ledger.journal import get_entry
+from ledger.models import JournalEntry
+from ledger.money import Money
+
+blp = Blueprint("journal", __name__, url_prefix="/journal", description="The journal")
+
+
+class PostingSchema(Schema):
+    line = fields.Integer()
+    account = fields.String()
+    debit = fields.Nested(MoneySchema, allow_none=True)
+    credit = fields.Nested(MoneySchema, allow_none=True)
+    original = fields.Nested(MoneySchema)
+    case_id = fields.Integer(allow_none=True)
+    victim_id = fields.Integer(allow_none=True)
+    award_id = fields.Integer(allow_none=True)
+    asset_id = fields.Integer(allow_none=True)
+
+
+class EntrySchema(Schema):
+    number = fields.Integer()
+    value_date = fields.Date()
+    posted_at = fields.DateTime()
+    memo = fields.String()
+    event = fields.String()
+    source_type = fields.String(allow_none=True)
+    source_id = fields.Integer(allow_none=True)
+    reverses = fields.Integer(allow_none=True)
+    reversed_by = fields.Integer(allow_none=True)
+    created_by = fields.String()
+    prev_hash = fields.String()
+    hash = fields.String()
+    postings = fields.List(fields.Nested(PostingSchema))
+
+
+class EntryPageSchema(Schema):
+    items = fields.List(fields.Nested(EntrySchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+def entry_json(entry: JournalEntry, functional: str) -> dict:
+    return {
+        "number": entry.number,
+        "value_date": entry.value_date,
+        "posted_at": entry.posted_at,
+        "memo": entry.memo,
+        "event": entry.event,
+        "source_type": entry.source_type,
+        "source_id": entry.source_id,
+        "reverses": entry.reverses,
+        "reversed_by": entry.reversed_by.number if entry.reversed_by else None,
+        "created_by": entry.created_by,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+        "postings": [
+            {
+                "line": p.line,
+                "account": p.account.code,
+                "debit": Money(p.amount, functional).as_json() if p.amount > 0 else None,
+                "credit": Money(-p.amount, functional).as_json() if p.amount < 0 else None,
+                "original": Money(p.original_amount, p.currency).as_json(),
+                "case_id": p.case_id,
+                "victim_id": p.victim_id,
+                "award_id": p.award_id,
+                "asset_id": p.asset_id,
+            }
+            for p in entry.postings
+        ],
+    }
+
+
+@blp.route("")
+class Journal(MethodView):
+    @requires(ADMIN, AUDITOR)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, EntryPageSchema)
+    def get(self, args):
+        """Entries in number order, a page at a time."""
+        session = db.session()
+        functional = functional_currency(session)
+        page, per_page = args["page"], args["per_page"]
+        total = session.scalar(select(func.count()).select_from(JournalEntry))
+        entries = session.scalars(
+            select(JournalEntry)
+            .order_by(JournalEntry.number)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+        return page_of([entry_json(e, functional) for e in entries], total, page, per_page)
+
+
+@blp.route("/<int:number>")
+class JournalEntryView(MethodView):
+    @requires(ADMIN, AUDITOR)
+    @blp.response(200, EntrySchema)
+    def get(self, number: int):
+        """One entry with its postings and both links of a reversal."""
+        session = db.session()
+        return entry_json(get_entry(session, number), functional_currency(session))

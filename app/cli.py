@@ -1,0 +1,135 @@
+"""The ``fundledger`` command: a Flask CLI group.
+
+Every command runs one ledger step in one transaction and commits it, or
+prints the refusal and exits non-zero without writing anything.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from app import db
+from ledger.chart import seed_chart
+from ledger.errors import LedgerError
+from ledger.fund import functional_currency, initialise_fund
+from ledger.fx import import_ecb_csv
+from ledger.users import ROLES_HELP, create_token, create_user
+from ledger.verify import verify_journal
+
+
+def main() -> None:
+    from app import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help="fundledger: the fund's books.")(
+        prog_name="fundledger"
+    )
+
+
+def init_app(app: Flask) -> None:
+    for command in (init, create_user_command, create_token_command, verify, import_rates):
+        app.cli.add_command(command)
+
+
+def _refusals_exit(command: Callable) -> Callable:
+    """Turn a domain refusal into a message on stderr and exit status 1."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except LedgerError as exc:
+            click.echo(f"error: {exc.detail}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.command("init")
+@_refusals_exit
+def init() -> None:
+    """Create or upgrade the schema and seed the fund and its accounts (idempotent)."""
+    from migrations import current_revision, upgrade
+
+    engine = db.engine()
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    session = db.session()
+    config = current_app.config
+    initialise_fund(
+        session, name=config["FUND_NAME"], functional_currency=config["FUNCTIONAL_CURRENCY"]
+    )
+    added = seed_chart(session, config["FUNCTIONAL_CURRENCY"])
+    db.commit()
+    schema = (
+        f"schema upgraded {before or 'empty'} -> {after}"
+        if before != after
+        else (f"schema at {after}, nothing to upgrade")
+    )
+    click.echo(
+        f"{schema}; {added} account(s) added; functional currency {config['FUNCTIONAL_CURRENCY']}"
+    )
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["administrator", "court", "auditor"]),
+    help=ROLES_HELP,
+)
+@_refusals_exit
+def create_user_command(name: str, role: str) -> None:
+    """Create a user; the password is read from stdin, or prompted twice on a terminal."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    user = create_user(db.session(), name, role, password)
+    db.commit()
+    click.echo(f"user {user.name} created with role {user.role}")
+
+
+@click.command("create-token")
+@click.argument("name")
+@_refusals_exit
+def create_token_command(name: str) -> None:
+    """Print a new API token for user NAME. It is shown once: only its hash is kept."""
+    token = create_token(db.session(), name)
+    db.commit()
+    click.echo(f"API token for {name} (store it now, it will not be shown again):", err=True)
+    click.echo(token)
+
+
+@click.command("verify")
+def verify() -> None:
+    """Recompute the hash chain, sums, numbering and balances; exit 1 on any problem."""
+    result = verify_journal(db.session())
+    for problem in result.problems:
+        click.echo(f"PROBLEM {problem}")
+    status = "OK" if result.ok else "FAILED"
+    click.echo(f"{status}: {result.entries} entries, head {result.head_hash}")
+    sys.exit(0 if result.ok else 1)
+
+
+@click.command("import-rates")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_refusals_exit
+def import_rates(file: Path) -> None:
+    """Import exchange rates from an ECB reference-rate CSV."""
+    session = db.session()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not a UTF-8 text file") from None
+    added, changed = import_ecb_csv(session, text, functional_currency(session), source=file.name)
+    db.commit()
+    click.echo(f"{added} rate(s) added, {changed} corrected, from {file.name}")

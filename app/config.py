@@ -1,0 +1,56 @@
+"""Settings from ``FUNDLEDGER_*`` environment variables.
+
+| variable | default |
+|---|---|
+| FUNDLEDGER_DATABASE_URL | ``sqlite:///<instance>/fundledger.db`` |
+| FUNDLEDGER_REPORTS_DATABASE_URL | the main database (a read replica for heavy reports) |
+| FUNDLEDGER_SECRET_KEY | a random key kept in ``<instance>/secret_key`` (development only) |
+| FUNDLEDGER_CURRENCY | ``EUR`` (the functional currency, fixed at ``init``) |
+| FUNDLEDGER_FUND_NAME | ``Victims' Compensation Fund`` |
+| FUNDLEDGER_LOCALE | ``en_GB`` (formatting of amounts and dates for people) |
+| FUNDLEDGER_ENV | ``development``; ``production`` refuses generated secrets |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_FUND_NAME = "Victims' Compensation Fund"
+
+
+def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.environ) -> dict:
+    env = environ.get("FUNDLEDGER_ENV", "development")
+    if env not in ("development", "production"):
+        raise RuntimeError("FUNDLEDGER_ENV must be development or production")
+    database_url = environ.get("FUNDLEDGER_DATABASE_URL") or (
+        f"sqlite:///{Path(instance_path) / 'fundledger.db'}"
+    )
+    secret_key = environ.get("FUNDLEDGER_SECRET_KEY")
+    if not secret_key:
+        if env == "production":
+            raise RuntimeError("FUNDLEDGER_SECRET_KEY must be set in production")
+        secret_key = _development_secret(instance_path)
+    return {
+        "FUNDLEDGER_ENV": env,
+        "DATABASE_URL": database_url,
+        "REPORTS_DATABASE_URL": environ.get("FUNDLEDGER_REPORTS_DATABASE_URL") or database_url,
+        "SECRET_KEY": secret_key,
+        "FUNCTIONAL_CURRENCY": environ.get("FUNDLEDGER_CURRENCY", "EUR"),
+        "FUND_NAME": environ.get("FUNDLEDGER_FUND_NAME", DEFAULT_FUND_NAME),
+        "LOCALE": environ.get("FUNDLEDGER_LOCALE", "en_GB"),
+    }
+
+
+def _development_secret(instance_path: str) -> str:
+    """A per-checkout random key, so development sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

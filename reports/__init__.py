@@ -1,0 +1,1 @@
+"""The read side: statements and exports built from the journal. Never writes to it."""
