@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.chart import seed_chart
@@ -77,9 +77,35 @@ def sqlite_template(tmp_path_factory) -> Path:
 # -- PostgreSQL: migrated once, emptied per test ---------------------------------------
 
 
+def worker_database_url() -> str:
+    """The PostgreSQL URL for this pytest-xdist worker: each worker gets its own database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return PG_URL
+    url = make_url(PG_URL)
+    name = f"{url.database}_{worker}"
+    admin = make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine]:
-    engine = make_engine(PG_URL)
+def pg_url() -> str:
+    return worker_database_url()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_url) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
@@ -103,7 +129,7 @@ _counter = itertools.count()
 def database_url(request, tmp_path) -> str:
     if BACKEND == "postgresql":
         request.getfixturevalue("pg_engine")  # migrated once per run
-        return PG_URL
+        return request.getfixturevalue("pg_url")
     template = request.getfixturevalue("sqlite_template")
     path = tmp_path / f"fund-{next(_counter)}.db"
     shutil.copyfile(template, path)
