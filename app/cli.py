@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from app import db
 from ledger.chart import seed_chart
@@ -52,6 +52,7 @@ def _refusals_exit(command: Callable) -> Callable:
 
 
 @click.command("init")
+@with_appcontext
 @_refusals_exit
 def init() -> None:
     """Create or upgrade the schema and seed the fund and its accounts (idempotent)."""
@@ -79,6 +80,7 @@ def init() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("name")
 @click.option(
     "--role",
@@ -99,6 +101,7 @@ def create_user_command(name: str, role: str) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("name")
 @_refusals_exit
 def create_token_command(name: str) -> None:
@@ -110,6 +113,7 @@ def create_token_command(name: str) -> None:
 
 
 @click.command("verify")
+@with_appcontext
 def verify() -> None:
     """Recompute the hash chain, sums, numbering and balances; exit 1 on any problem."""
     result = verify_journal(db.session())
@@ -121,6 +125,7 @@ def verify() -> None:
 
 
 @click.command("import-rates")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_refusals_exit
 def import_rates(file: Path) -> None:

@@ -274,11 +274,16 @@ PG_FUNCTIONS = [
     """
     CREATE FUNCTION fundledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-        entry integer := CASE WHEN TG_TABLE_NAME = 'postings' THEN NEW.entry_number
-                              ELSE NEW.number END;
+        entry integer;
         legs integer;
         total bigint;
     BEGIN
+        -- Each branch names only the column its table has (PL/pgSQL plans lazily).
+        IF TG_TABLE_NAME = 'postings' THEN
+            entry := NEW.entry_number;
+        ELSE
+            entry := NEW.number;
+        END IF;
         SELECT count(*), coalesce(sum(amount), 0) INTO legs, total
           FROM postings WHERE entry_number = entry;
         IF legs < 2 OR total <> 0 THEN
