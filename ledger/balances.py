@@ -93,3 +93,101 @@ def trial_balance(session: Session, as_of: date | None = None) -> TrialBalance:
         BalanceLine(a.code, a.name, a.type, a.currency, balances.get(a.code, 0)) for a in accounts
     ]
     return TrialBalance(as_of, head.last_hash if head else "0" * 64, entries, lines)
+
+
+def dimension_balance(session: Session, code: str, **dims: int) -> tuple[int, int]:
+    """(functional, original) debit-positive sums of ``code``'s postings with these dimensions.
+
+    Used for the part of a control account that belongs to one asset or award
+    (seized cash of one asset in 1010, say). Original sums only make sense when
+    those postings share a currency, which the registers guarantee.
+    """
+    query = (
+        select(
+            func.coalesce(func.sum(Posting.amount), 0),
+            func.coalesce(func.sum(Posting.original_amount), 0),
+        )
+        .join(Account, Account.id == Posting.account_id)
+        .where(Account.code == code)
+    )
+    for name, value in dims.items():
+        query = query.where(getattr(Posting, name) == value)
+    functional, original = session.execute(query).one()
+    return int(functional), int(original)
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    entry: int
+    value_date: date
+    memo: str
+    amount: int
+    original_amount: int
+    currency: str
+    #: Debit-positive running balance after this line.
+    running: int
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    opening: int
+    lines: list[ActivityLine]
+    total: int
+
+
+def account_activity(
+    session: Session,
+    account: Account,
+    date_from: date | None,
+    date_to: date | None,
+    page: int,
+    per_page: int,
+) -> ActivityPage:
+    """One page of an account's postings in (date, entry) order with running balances.
+
+    The balance before the page is summed in the database, so a late page
+    costs one aggregate, not a walk through every earlier posting.
+    """
+    order = (JournalEntry.value_date, JournalEntry.number, Posting.line)
+    base = (
+        select(Posting, JournalEntry.value_date, JournalEntry.memo)
+        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        .where(Posting.account_id == account.id)
+    )
+    if date_to is not None:
+        base = base.where(JournalEntry.value_date <= date_to)
+    opening = 0
+    if date_from is not None:
+        opening = _sum_before(session, account.id, date_from)
+        base = base.where(JournalEntry.value_date >= date_from)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    ordered = base.order_by(*order)
+    skipped = ordered.with_only_columns(Posting.amount).limit((page - 1) * per_page).subquery()
+    running = opening + int(session.scalar(select(func.coalesce(func.sum(skipped.c.amount), 0))))
+    lines = []
+    for posting, value_date, memo in session.execute(
+        ordered.offset((page - 1) * per_page).limit(per_page)
+    ):
+        running += posting.amount
+        lines.append(
+            ActivityLine(
+                posting.entry_number,
+                value_date,
+                memo,
+                posting.amount,
+                posting.original_amount,
+                posting.currency,
+                running,
+            )
+        )
+    return ActivityPage(opening, lines, total)
+
+
+def _sum_before(session: Session, account_id: int, day: date) -> int:
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Posting.amount), 0))
+            .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+            .where(Posting.account_id == account_id, JournalEntry.value_date < day)
+        )
+    )

@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 from ledger import chain
 from ledger.errors import Conflict, IdempotencyConflict, Invalid, NotFound, Overdraft, Unbalanced
 from ledger.fund import functional_currency
+from ledger.locks import lock_books
 from ledger.models import (
     Account,
     AccountBalance,
     JournalEntry,
-    JournalHead,
     Posting,
     SubledgerBalance,
 )
@@ -105,7 +105,7 @@ def post_entry(
         if replay is not None:
             return replay
 
-    head = _lock_head(session)
+    head = lock_books(session)
     # Checked again under the lock: a concurrent twin may have committed meanwhile.
     if idempotency_key is not None:
         replay = _replay(session, idempotency_key, request)
@@ -293,19 +293,6 @@ def _ensure_not_reversed(session: Session, number: int) -> None:
     done = session.scalar(select(JournalEntry.number).where(JournalEntry.reverses == number))
     if done is not None:
         raise Conflict(f"entry {number} was already reversed by entry {done}")
-
-
-def _lock_head(session: Session) -> JournalHead:
-    # populate_existing: the row may sit in the session from before the lock was taken.
-    head = session.scalar(
-        select(JournalHead)
-        .where(JournalHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if head is None:
-        raise Conflict("the database is not initialised: run `fundledger init`")
-    return head
 
 
 def _apply_balances(session: Session, legs: list[_Leg], functional: str) -> None:

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import Conflict, Invalid, PeriodClosed
-from ledger.models import JournalHead, Period
+from ledger.locks import lock_books
+from ledger.models import Period
 from ledger.models.base import utcnow
 
 _MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -57,12 +58,7 @@ def close_month(session: Session, month: str, *, closed_by: str, today: date) ->
     if first_of_next > today:
         raise Invalid.field("period", f"{month} has not ended yet")
     # Serialise with posting: nothing may be posted into the month while it closes.
-    session.scalar(
-        select(JournalHead)
-        .where(JournalHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    lock_books(session)
     latest = latest_closed(session)
     if latest is not None and month <= latest:
         raise Conflict(f"{month} is already closed (books are closed up to {latest})")

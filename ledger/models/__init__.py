@@ -5,6 +5,17 @@ from ledger.models.base import Base
 from ledger.models.fund import Fund
 from ledger.models.fx import FxRate
 from ledger.models.journal import GENESIS_HASH, JournalEntry, JournalHead, Period, Posting
+from ledger.models.registers import (
+    Asset,
+    AuditEvent,
+    Award,
+    Case,
+    CashMovement,
+    Disbursement,
+    Distribution,
+    IdempotentRequest,
+    Victim,
+)
 from ledger.models.users import ApiToken, User
 
 __all__ = [
@@ -12,13 +23,22 @@ __all__ = [
     "Account",
     "AccountBalance",
     "ApiToken",
+    "Asset",
+    "AuditEvent",
+    "Award",
     "Base",
+    "Case",
+    "CashMovement",
+    "Disbursement",
+    "Distribution",
     "Fund",
     "FxRate",
+    "IdempotentRequest",
     "JournalEntry",
     "JournalHead",
     "Period",
     "Posting",
     "SubledgerBalance",
     "User",
+    "Victim",
 ]

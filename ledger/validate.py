@@ -1,0 +1,59 @@
+"""Small checks shared by the registers, each raising :class:`Invalid` naming the field.
+
+Messages describe the rule, never echo a value that could be personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pycountry
+
+from ledger.errors import Invalid
+from ledger.money import Money
+
+
+def text(field: str, value: object, *, max_length: int, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise Invalid.field(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise Invalid.field(field, "must be text")
+    value = value.strip()
+    if len(value) > max_length:
+        raise Invalid.field(field, f"must be at most {max_length} characters")
+    if any(ord(c) < 32 and c not in "\t\n" for c in value):
+        raise Invalid.field(field, "must not contain control characters")
+    return value
+
+
+def country(field: str, value: object) -> str:
+    if not isinstance(value, str) or pycountry.countries.get(alpha_2=value.upper()) is None:
+        raise Invalid.field(field, "must be an ISO 3166-1 alpha-2 country code")
+    return value.upper()
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def not_future(field: str, value: date) -> date:
+    """Events that have happened cannot be dated after today (a day's slack for time zones)."""
+    if not isinstance(value, date):
+        raise Invalid.field(field, "must be a date (YYYY-MM-DD)")
+    if value > today_utc() + timedelta(days=1):
+        raise Invalid.field(field, "must not be in the future")
+    return value
+
+
+def positive(field: str, money: Money) -> Money:
+    if money.minor <= 0:
+        raise Invalid.field(field, "must be greater than zero")
+    return money
+
+
+def same_currency(field: str, money: Money, currency: str) -> Money:
+    if money.currency != currency:
+        raise Invalid.field(f"{field}.currency", f"must be {currency}")
+    return money
