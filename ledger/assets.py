@@ -1,0 +1,293 @@
+"""Seized assets: seizure, forfeiture, sale, release (SPEC §4, §5).
+
+State machine: ``seized → forfeited → liquidated`` and ``seized → released``;
+anything else is a :class:`Conflict` and changes nothing.
+
+Seized cash is held in escrow for its owner (1010 / 2100) until a court
+decides; interest it earns follows it. Non-cash assets under seizure are not
+fund assets: no entry until forfeiture brings them in at appraised value.
+Forfeited cash moves to the fund's bank account at the functional value it
+was carried at.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ledger import audit, validate
+from ledger.balances import dimension_balance
+from ledger.bank import MAIN_BANK
+from ledger.cases import get_case
+from ledger.errors import Conflict, Invalid
+from ledger.fund import functional_currency
+from ledger.fx import to_functional
+from ledger.journal import Line, post_entry
+from ledger.locks import lock_books
+from ledger.lookup import fetch
+from ledger.models import Asset
+from ledger.models.registers import ASSET_KINDS
+from ledger.money import Money
+
+FIELDS = (
+    "case_id",
+    "kind",
+    "description",
+    "seized_on",
+    "estimated_minor",
+    "estimated_currency",
+    "state",
+    "forfeited_on",
+    "forfeiture_order",
+    "value_minor",
+    "value_currency",
+    "carrying_minor",
+    "sold_on",
+    "proceeds_minor",
+    "selling_costs_minor",
+    "sale_currency",
+    "released_on",
+    "release_reason",
+)
+ESCROW, HELD_PENDING, FORFEITED_HELD = "1010", "2100", "1100"
+FORFEITURE_REVENUE, GAIN, LOSS = "4000", "4100", "5100"
+
+
+def get_asset(session: Session, asset_id: object, field: str | None = None) -> Asset:
+    return fetch(session, Asset, asset_id, "asset", field)
+
+
+def seize_asset(
+    session: Session,
+    *,
+    actor: str,
+    case_id: int,
+    kind: str,
+    description: str,
+    seized_on: date,
+    estimated_value: Money,
+) -> Asset:
+    if kind not in ASSET_KINDS:
+        raise Invalid.field("kind", f"must be one of {', '.join(ASSET_KINDS)}")
+    description = validate.text("description", description, max_length=500)
+    validate.not_future("seized_on", seized_on)
+    if kind == "cash":
+        validate.positive("estimated_value.amount", estimated_value)
+    elif estimated_value.minor < 0:
+        raise Invalid.field("estimated_value.amount", "must not be negative")
+    lock_books(session)
+    case = get_case(session, case_id, "case_id")
+    if case.status != "open":
+        raise Conflict(f"case {case.reference} is closed")
+    if seized_on < case.opened_on:
+        raise Invalid.field("seized_on", "cannot be before the case was opened")
+    asset = Asset(
+        case_id=case.id,
+        kind=kind,
+        description=description,
+        seized_on=seized_on,
+        estimated_minor=estimated_value.minor,
+        estimated_currency=estimated_value.currency,
+        state="seized",
+    )
+    session.add(asset)
+    session.flush()
+    if kind == "cash":
+        functional = to_functional(
+            session, estimated_value, seized_on, functional_currency(session)
+        )
+        dims = {"asset_id": asset.id, "case_id": case.id}
+        post_entry(
+            session,
+            value_date=seized_on,
+            memo=f"Cash seized in case {case.reference}",
+            event="asset.seized",
+            source=("asset", asset.id),
+            created_by=actor,
+            lines=[
+                Line.debit(ESCROW, functional, estimated_value, **dims),
+                Line.credit(HELD_PENDING, functional, estimated_value, **dims),
+            ],
+        )
+    _audit(session, actor, "asset.seized", asset, None)
+    return asset
+
+
+def forfeit_asset(
+    session: Session,
+    *,
+    actor: str,
+    asset_id: int,
+    order_reference: str,
+    forfeited_on: date,
+    value: Money | None = None,
+) -> Asset:
+    order_reference = validate.text("order_reference", order_reference, max_length=100)
+    validate.not_future("forfeited_on", forfeited_on)
+    lock_books(session)
+    asset = _fresh(session, asset_id)
+    before = audit.snapshot(asset, FIELDS)
+    _require_state(asset, "seized", "be forfeited")
+    if forfeited_on < asset.seized_on:
+        raise Invalid.field("forfeited_on", "cannot be before the asset was seized")
+    functional = functional_currency(session)
+    dims = {"asset_id": asset.id, "case_id": asset.case_id}
+    memo = f"Forfeiture of asset {asset.id} (order {order_reference})"
+    if asset.kind == "cash":
+        if value is not None:
+            raise Invalid.field("value", "is not given for cash: the seized amount is forfeited")
+        carried, original = dimension_balance(session, ESCROW, asset_id=asset.id)
+        cash = Money(original, asset.estimated_currency)
+        lines = [
+            Line.debit(HELD_PENDING, carried, cash, **dims),
+            Line.credit(FORFEITURE_REVENUE, carried, **dims),
+            Line.debit(MAIN_BANK, carried, **dims),
+            Line.credit(ESCROW, carried, cash, **dims),
+        ]
+    else:
+        if value is None:
+            raise Invalid.field("value", "the appraised value is required for a non-cash asset")
+        validate.positive("value.amount", value)
+        carried = to_functional(session, value, forfeited_on, functional)
+        lines = [
+            Line.debit(FORFEITED_HELD, carried, value, **dims),
+            Line.credit(FORFEITURE_REVENUE, carried, value, **dims),
+        ]
+        asset.value_minor, asset.value_currency = value.minor, value.currency
+    asset.carrying_minor = carried
+    post_entry(
+        session,
+        value_date=forfeited_on,
+        memo=memo,
+        event="asset.forfeited",
+        source=("asset", asset.id),
+        created_by=actor,
+        lines=lines,
+    )
+    asset.state = "forfeited"
+    asset.forfeited_on = forfeited_on
+    asset.forfeiture_order = order_reference
+    _audit(session, actor, "asset.forfeited", asset, before)
+    return asset
+
+
+def liquidate_asset(
+    session: Session,
+    *,
+    actor: str,
+    asset_id: int,
+    sold_on: date,
+    proceeds: Money,
+    selling_costs: Money,
+) -> Asset:
+    validate.not_future("sold_on", sold_on)
+    validate.positive("proceeds.amount", proceeds)
+    if selling_costs.minor < 0:
+        raise Invalid.field("selling_costs.amount", "must not be negative")
+    if selling_costs.currency != proceeds.currency:
+        raise Invalid.field("selling_costs.currency", "must be the currency of the proceeds")
+    net = proceeds - selling_costs
+    if net.minor <= 0:
+        raise Invalid.field(
+            "selling_costs.amount",
+            "must be less than the proceeds (record costs beyond them as an expense)",
+        )
+    lock_books(session)
+    asset = _fresh(session, asset_id)
+    before = audit.snapshot(asset, FIELDS)
+    if asset.kind == "cash":
+        raise Conflict("forfeited cash is already in the fund's bank account; it is not sold")
+    _require_state(asset, "forfeited", "be sold")
+    if sold_on < asset.forfeited_on:
+        raise Invalid.field("sold_on", "cannot be before the forfeiture")
+    functional = functional_currency(session)
+    net_functional = to_functional(session, net, sold_on, functional)
+    carried = asset.carrying_minor
+    dims = {"asset_id": asset.id, "case_id": asset.case_id}
+    lines = [
+        Line.debit(MAIN_BANK, net_functional, **dims),
+        Line.credit(
+            FORFEITED_HELD, carried, Money(asset.value_minor, asset.value_currency), **dims
+        ),
+    ]
+    if net_functional > carried:
+        lines.append(Line.credit(GAIN, net_functional - carried, **dims))
+    elif net_functional < carried:
+        lines.append(Line.debit(LOSS, carried - net_functional, **dims))
+    post_entry(
+        session,
+        value_date=sold_on,
+        memo=f"Sale of forfeited asset {asset.id}",
+        event="asset.liquidated",
+        source=("asset", asset.id),
+        created_by=actor,
+        lines=lines,
+    )
+    asset.state = "liquidated"
+    asset.sold_on = sold_on
+    asset.proceeds_minor = proceeds.minor
+    asset.selling_costs_minor = selling_costs.minor
+    asset.sale_currency = proceeds.currency
+    _audit(session, actor, "asset.liquidated", asset, before)
+    return asset
+
+
+def release_asset(
+    session: Session, *, actor: str, asset_id: int, released_on: date, reason: str
+) -> Asset:
+    reason = validate.text("reason", reason, max_length=500)
+    validate.not_future("released_on", released_on)
+    lock_books(session)
+    asset = _fresh(session, asset_id)
+    before = audit.snapshot(asset, FIELDS)
+    _require_state(asset, "seized", "be released")
+    if released_on < asset.seized_on:
+        raise Invalid.field("released_on", "cannot be before the asset was seized")
+    if asset.kind == "cash":
+        carried, original = dimension_balance(session, ESCROW, asset_id=asset.id)
+        cash = Money(original, asset.estimated_currency)
+        dims = {"asset_id": asset.id, "case_id": asset.case_id}
+        post_entry(
+            session,
+            value_date=released_on,
+            memo=f"Seized cash of asset {asset.id} released",
+            event="asset.released",
+            source=("asset", asset.id),
+            created_by=actor,
+            lines=[
+                Line.debit(HELD_PENDING, carried, cash, **dims),
+                Line.credit(ESCROW, carried, cash, **dims),
+            ],
+        )
+    asset.state = "released"
+    asset.released_on = released_on
+    asset.release_reason = reason
+    _audit(session, actor, "asset.released", asset, before)
+    return asset
+
+
+def _fresh(session: Session, asset_id: object) -> Asset:
+    asset = get_asset(session, asset_id)
+    session.refresh(asset)  # re-read under the lock
+    return asset
+
+
+def _require_state(asset: Asset, state: str, action: str) -> None:
+    if asset.state != state:
+        raise Conflict(
+            f"asset {asset.id} is {asset.state}; only a {state} asset can {action}",
+            {"state": [f"is {asset.state}"]},
+        )
+
+
+def _audit(session: Session, actor: str, action: str, asset: Asset, before: dict | None) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        subject_type="asset",
+        subject_id=asset.id,
+        before=before,
+        after=audit.snapshot(asset, FIELDS),
+    )

@@ -1,0 +1,179 @@
+"""Receipts and expenses: money in and out of the fund that is not a payment to a victim.
+
+| kind | entry |
+|---|---|
+| receipt donation, grant, other | bank / 4200 |
+| receipt interest | bank / 4300 |
+| receipt escrow_interest | 1010 / 2100 (it follows the seized principal of ``asset_id``) |
+| expense custody, disposal | 5200 / bank (dims asset, case) |
+| expense bank_charges | 5300 / bank |
+| expense administrative, other | 5500 / bank |
+
+"bank" is the fund's bank account in the amount's currency (1000 for the
+functional currency, or one an administrator added, such as 1001 in USD).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ledger import audit, validate
+from ledger.assets import ESCROW, HELD_PENDING, get_asset
+from ledger.bank import bank_account_for
+from ledger.cases import get_case
+from ledger.errors import Conflict, Invalid
+from ledger.fund import functional_currency
+from ledger.fx import to_functional
+from ledger.journal import Line, post_entry
+from ledger.locks import lock_books
+from ledger.models import CashMovement
+from ledger.money import Money
+
+RECEIPT_ACCOUNTS = {
+    "donation": "4200",
+    "grant": "4200",
+    "interest": "4300",
+    "escrow_interest": HELD_PENDING,
+    "other": "4200",
+}
+EXPENSE_ACCOUNTS = {
+    "custody": "5200",
+    "disposal": "5200",
+    "bank_charges": "5300",
+    "administrative": "5500",
+    "other": "5500",
+}
+FIELDS = (
+    "direction",
+    "kind",
+    "occurred_on",
+    "amount_minor",
+    "currency",
+    "counterparty",
+    "case_id",
+    "asset_id",
+    "entry_number",
+)
+
+
+def record_receipt(
+    session: Session,
+    *,
+    actor: str,
+    kind: str,
+    received_on: date,
+    amount: Money,
+    counterparty: str,
+    case_id: int | None = None,
+    asset_id: int | None = None,
+) -> CashMovement:
+    if kind not in RECEIPT_ACCOUNTS:
+        raise Invalid.field("kind", f"must be one of {', '.join(RECEIPT_ACCOUNTS)}")
+    return _record(
+        "receipt",
+        session,
+        actor,
+        kind,
+        received_on,
+        "received_on",
+        amount,
+        counterparty,
+        case_id,
+        asset_id,
+    )
+
+
+def record_expense(
+    session: Session,
+    *,
+    actor: str,
+    kind: str,
+    paid_on: date,
+    amount: Money,
+    counterparty: str,
+    case_id: int | None = None,
+    asset_id: int | None = None,
+) -> CashMovement:
+    if kind not in EXPENSE_ACCOUNTS:
+        raise Invalid.field("kind", f"must be one of {', '.join(EXPENSE_ACCOUNTS)}")
+    return _record(
+        "expense", session, actor, kind, paid_on, "paid_on", amount, counterparty, case_id, asset_id
+    )
+
+
+def _record(
+    direction, session, actor, kind, day, date_field, amount, counterparty, case_id, asset_id
+) -> CashMovement:
+    validate.not_future(date_field, day)
+    validate.positive("amount.amount", amount)
+    counterparty = validate.text("counterparty", counterparty, max_length=200)
+    lock_books(session)
+    case = get_case(session, case_id, "case_id") if case_id is not None else None
+    asset = get_asset(session, asset_id, "asset_id") if asset_id is not None else None
+    if asset is not None:
+        session.refresh(asset)
+        if case is not None and asset.case_id != case.id:
+            raise Invalid.field("asset_id", f"asset {asset.id} belongs to another case")
+        case_id = asset.case_id
+    dims = {"case_id": case_id, "asset_id": asset_id}
+    functional = functional_currency(session)
+    value = to_functional(session, amount, day, functional)
+    if direction == "receipt" and kind == "escrow_interest":
+        _check_escrow(asset, amount)
+        debit, credit = ESCROW, HELD_PENDING
+        lines = [
+            Line.debit(debit, value, amount, **dims),
+            Line.credit(credit, value, amount, **dims),
+        ]
+    else:
+        bank = bank_account_for(session, amount.currency).code
+        other = (RECEIPT_ACCOUNTS if direction == "receipt" else EXPENSE_ACCOUNTS)[kind]
+        debit, credit = (bank, other) if direction == "receipt" else (other, bank)
+        lines = [
+            Line.debit(debit, value, amount, **dims),
+            Line.credit(credit, value, amount, **dims),
+        ]
+    movement = CashMovement(
+        direction=direction,
+        kind=kind,
+        occurred_on=day,
+        amount_minor=amount.minor,
+        currency=amount.currency,
+        counterparty=counterparty,
+        case_id=case_id,
+        asset_id=asset_id,
+        created_by=actor,
+    )
+    session.add(movement)
+    session.flush()
+    entry = post_entry(
+        session,
+        value_date=day,
+        memo=f"{direction.capitalize()} ({kind}): {counterparty}",
+        event=f"{direction}.recorded",
+        source=(direction, movement.id),
+        created_by=actor,
+        lines=lines,
+    )
+    movement.entry_number = entry.number
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"{direction}.recorded",
+        subject_type=direction,
+        subject_id=movement.id,
+        after=audit.snapshot(movement, FIELDS),
+    )
+    return movement
+
+
+def _check_escrow(asset, amount: Money) -> None:
+    if asset is None:
+        raise Invalid.field("asset_id", "interest on escrowed cash names the seized cash asset")
+    if asset.kind != "cash" or asset.state != "seized":
+        raise Conflict(f"asset {asset.id} is not seized cash held in escrow")
+    if amount.currency != asset.estimated_currency:
+        raise Invalid.field("amount.currency", f"must be {asset.estimated_currency}, as the cash")

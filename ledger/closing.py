@@ -1,0 +1,157 @@
+"""Period-end work: FX revaluation and the year-end close (SPEC §4, §5).
+
+Revaluation restates what the fund owes or holds in foreign currencies at the
+rate of the last day of a month: each open foreign-currency award in 2000,
+and each foreign-currency bank account (100x). The difference to what is
+carried goes to 4400 (gain) or 5400 (loss); later payments then relieve the
+restated carrying value. Seized cash in escrow is not revalued: 1010 and 2100
+move together, so its restatement could never reach the fund's result.
+
+The year-end close moves every revenue and expense balance of the year into
+3000 (fund balance), dated 31 December, then closes December, so the close
+can neither be forgotten in a closed year nor posted twice.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger import audit
+from ledger.awards import PAYABLE
+from ledger.balances import balances_as_of
+from ledger.errors import Conflict, Invalid
+from ledger.fund import functional_currency
+from ledger.fx import to_functional
+from ledger.journal import Line, post_entry
+from ledger.locks import lock_books
+from ledger.models import Account, AccountBalance, Award, JournalEntry, SubledgerBalance
+from ledger.money import Money
+from ledger.periods import close_month, is_closed, parse_month
+
+FX_GAIN, FX_LOSS, FUND_BALANCE = "4400", "5400", "3000"
+
+
+def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
+    """Post the month-end FX revaluation entry; None when nothing needs restating."""
+    year, mon = parse_month(month, "period")
+    month_end = date(year, mon, monthrange(year, mon)[1])
+    lock_books(session)
+    functional = functional_currency(session)
+    lines: list[Line] = []
+    net = 0
+    for award, balance, original in _foreign_awards(session, functional):
+        target = -to_functional(session, Money(-original, award.currency), month_end, functional)
+        change = target - balance  # debit-positive change of the liability
+        if change:
+            dims = dict(award_id=award.id, victim_id=award.victim_id, case_id=award.case_id)
+            # A zero original amount: only the functional carrying value moves.
+            lines.append(Line(PAYABLE, change, Money(0, award.currency), **dims))
+            net += change
+    for account, row in _foreign_bank_accounts(session, functional):
+        target = to_functional(
+            session, Money(row.original_balance, account.currency), month_end, functional
+        )
+        change = target - row.balance
+        if change:
+            lines.append(Line(account.code, change, Money(0, account.currency)))
+            net += change
+    if not lines:
+        return None
+    if net > 0:
+        lines.append(Line.credit(FX_GAIN, net))
+    elif net < 0:
+        lines.append(Line.debit(FX_LOSS, -net))
+    entry = post_entry(
+        session,
+        value_date=month_end,
+        event="fx.revalued",
+        lines=lines,
+        memo=f"FX revaluation of open foreign-currency balances at {month_end}",
+        created_by=actor,
+        idempotency_key=f"fx-revaluation-{month}",
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="fx.revalued",
+        subject_type="period",
+        subject_id=month,
+        after={"entry": entry.number, "net": net},
+    )
+    return entry
+
+
+def _foreign_awards(session: Session, functional: str):
+    rows = session.execute(
+        select(Award, SubledgerBalance.balance, SubledgerBalance.original_balance)
+        .join(SubledgerBalance, SubledgerBalance.award_id == Award.id)
+        .join(Account, Account.id == SubledgerBalance.account_id)
+        .where(
+            Account.code == PAYABLE,
+            Award.currency != functional,
+            SubledgerBalance.original_balance != 0,
+        )
+        .order_by(Award.id)
+    )
+    return list(rows)
+
+
+def _foreign_bank_accounts(session: Session, functional: str):
+    return list(
+        session.execute(
+            select(Account, AccountBalance)
+            .join(AccountBalance, AccountBalance.account_id == Account.id)
+            .where(
+                Account.type == "asset",
+                Account.currency.is_not(None),
+                Account.currency != functional,
+            )
+            .order_by(Account.code)
+        )
+    )
+
+
+def close_year(session: Session, *, actor: str, year: int, today: date) -> JournalEntry | None:
+    """Post the closing entry for ``year`` and close its December."""
+    if not isinstance(year, int) or not 1900 < year < 3000:
+        raise Invalid.field("year", "must be a year such as 2026")
+    if date(year + 1, 1, 1) > today:
+        raise Invalid.field("year", f"{year} has not ended yet")
+    lock_books(session)
+    year_end = date(year, 12, 31)
+    if is_closed(session, year_end):
+        raise Conflict(f"{year} is already closed")
+    balances = balances_as_of(session, year_end)
+    types = dict(session.execute(select(Account.code, Account.type)).all())
+    lines = [
+        Line(code, -balance)
+        for code, balance in sorted(balances.items())
+        if types[code] in ("revenue", "expense") and balance
+    ]
+    entry = None
+    if lines:
+        result = -sum(line.amount for line in lines)
+        lines.append(Line(FUND_BALANCE, result))
+        entry = post_entry(
+            session,
+            value_date=year_end,
+            event="year.closed",
+            lines=lines,
+            memo=f"Year-end close {year}: result to fund balance",
+            created_by=actor,
+            idempotency_key=f"year-end-close-{year}",
+        )
+    close_month(session, f"{year}-12", closed_by=actor, today=today)
+    audit.record(
+        session,
+        actor=actor,
+        action="year.closed",
+        subject_type="period",
+        subject_id=str(year),
+        after={"entry": entry.number if entry else None},
+    )
+    return entry
