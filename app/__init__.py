@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from app import db, errors
+from app import db, errors, idempotency, pii
 from app.config import settings_from_env
 
 SECURITY_HEADERS = {
@@ -34,12 +34,15 @@ def create_app(config: Mapping | None = None, instance_path: str | None = None) 
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db.init_app(app)
+    pii.init_app(app)
     errors.init_app(app)
     from app import api, cli
 
     api.init_app(app)
     errors.init_app(app)  # after flask-smorest, whose own HTTP error handler we replace
     cli.init_app(app)
+    app.before_request(idempotency.check_request)
+    app.after_request(db.finish_request)
     app.after_request(_security_headers)
     return app
 

@@ -8,7 +8,9 @@
 | FUNDLEDGER_CURRENCY | ``EUR`` (the functional currency, fixed at ``init``) |
 | FUNDLEDGER_FUND_NAME | ``Victims' Compensation Fund`` |
 | FUNDLEDGER_LOCALE | ``en_GB`` (formatting of amounts and dates for people) |
-| FUNDLEDGER_ENV | ``development``; ``production`` refuses generated secrets |
+| FUNDLEDGER_PII_KEY | Fernet key(s), newest first, sealing victims' personal data |
+|  | (development: a key is generated into ``<instance>/pii_key``) |
+| FUNDLEDGER_ENV | ``development``; ``production`` refuses generated secrets and keys |
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
         "FUNCTIONAL_CURRENCY": environ.get("FUNDLEDGER_CURRENCY", "EUR"),
         "FUND_NAME": environ.get("FUNDLEDGER_FUND_NAME", DEFAULT_FUND_NAME),
         "LOCALE": environ.get("FUNDLEDGER_LOCALE", "en_GB"),
+        "PII_KEY": environ.get("FUNDLEDGER_PII_KEY", ""),
     }
 
 

@@ -1,13 +1,15 @@
-"""One engine per application, one session per request.
+"""One engine per application, one session per request, one commit per request.
 
-Views never commit half a step: a ledger service does its work in the
-request's session and the view commits once (``commit()``); any exception
-rolls the whole request back in ``teardown``.
+Views never commit: a ledger service does its work in the request's session,
+the view renders the result, and :func:`finish_request` commits once the
+response is a success (storing an idempotent response in the same
+transaction). A refusal or an exception rolls the whole request back.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ledger.database import make_engine, make_sessionmaker
@@ -38,6 +40,46 @@ def session() -> Session:
 
 def commit() -> None:
     session().commit()
+
+
+def finish_request(response: Response) -> Response:
+    """Commit a successful request's work; turn a failed commit into a problem response."""
+    db_session = g.get("db_session")
+    if db_session is None or response.status_code >= 400:
+        return response
+    from app import idempotency
+    from app.errors import problem
+
+    try:
+        idempotency.remember(response)
+        db_session.commit()
+    except IntegrityError:
+        db_session.rollback()
+        replay = _concurrent_replay()
+        if replay is not None:
+            return replay
+        return problem(409, "Conflict", "the request conflicts with a concurrent change; retry")
+    except OperationalError:
+        db_session.rollback()
+        return problem(
+            503,
+            "Service Unavailable",
+            "the database is busy; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+    return response
+
+
+def _concurrent_replay() -> Response | None:
+    """A twin request with the same Idempotency-Key committed first: answer as it did."""
+    from app import idempotency
+
+    pending = g.get("idempotency")
+    if pending is None:
+        return None
+    user_id, key, fingerprint = pending
+    stored = idempotency.find(user_id, key)
+    return None if stored is None else idempotency.replay_or_refuse(stored, fingerprint)
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -83,6 +83,12 @@ def _request_errors(exc: HTTPException) -> dict[str, list[str]]:
     return flat
 
 
+def flatten_messages(messages: dict) -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    _flatten(messages, "", flat)
+    return flat
+
+
 def _flatten(node, prefix: str, out: dict[str, list[str]]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -102,7 +108,7 @@ def _flatten(node, prefix: str, out: dict[str, list[str]]) -> None:
 def _integrity_error(exc: IntegrityError) -> Response:
     # A concurrent request won a race for a unique value or a database guard refused
     # the change: the state changed under us, so it is a conflict, not a server fault.
-    log.warning("integrity error: %s", exc.orig.__class__.__name__)
+    log.warning("integrity error: %s", exc.orig)
     return problem(409, "Conflict", "the request conflicts with the current state; retry")
 
 

@@ -9,9 +9,38 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.api import accounts, audit, health, journal
+from app.api import (
+    accounts,
+    assets,
+    audit,
+    awards,
+    cases,
+    cash,
+    disbursements,
+    distributions,
+    fx_rates,
+    health,
+    journal,
+    periods,
+    victims,
+)
 
-BLUEPRINTS = (health.blp, audit.blp, accounts.blp, journal.blp)
+BLUEPRINTS = (
+    health.blp,
+    cases.blp,
+    assets.blp,
+    victims.blp,
+    awards.blp,
+    disbursements.blp,
+    distributions.blp,
+    cash.receipts,
+    cash.expenses,
+    accounts.blp,
+    journal.blp,
+    fx_rates.blp,
+    periods.blp,
+    audit.blp,
+)
 
 
 def init_app(app: Flask) -> Api:

@@ -8,8 +8,10 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from app import db
-from app.api.schemas import MoneySchema
+from app.api.schemas import MoneySchema, PageArgs
 from app.auth import ADMIN, AUDITOR, requires
+from ledger.balances import account_activity
+from ledger.chart import get_account
 from ledger.fund import functional_currency
 from ledger.models import Account, AccountBalance
 from ledger.money import Money
@@ -58,3 +60,68 @@ class Accounts(MethodView):
             .order_by(Account.code)
         )
         return [account_json(account, row, functional) for account, row in rows]
+
+
+class LedgerArgs(PageArgs):
+    date_from = fields.Date(data_key="from", load_default=None)
+    date_to = fields.Date(data_key="to", load_default=None)
+
+
+class LedgerLineOut(Schema):
+    entry = fields.Integer()
+    value_date = fields.Date()
+    memo = fields.String()
+    debit = fields.Nested(MoneySchema, allow_none=True)
+    credit = fields.Nested(MoneySchema, allow_none=True)
+    original = fields.Nested(MoneySchema)
+    balance = fields.Nested(MoneySchema, metadata={"description": "running, normal side"})
+
+
+class LedgerOut(Schema):
+    account = fields.Nested(AccountSchema)
+    opening_balance = fields.Nested(MoneySchema)
+    items = fields.List(fields.Nested(LedgerLineOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+@blp.route("/<code>/ledger")
+class AccountLedger(MethodView):
+    @requires(ADMIN, AUDITOR)
+    @blp.arguments(LedgerArgs, location="query")
+    @blp.response(200, LedgerOut)
+    def get(self, args, code: str):
+        """Account activity in date order with a running balance on the normal side."""
+        session = db.session()
+        functional = functional_currency(session)
+        account = get_account(session, code)
+        row = session.get(AccountBalance, account.id)
+        page = account_activity(
+            session, account, args["date_from"], args["date_to"], args["page"], args["per_page"]
+        )
+
+        def money(debit_positive: int) -> dict:
+            return Money(account.on_normal_side(debit_positive), functional).as_json()
+
+        return {
+            "account": account_json(account, row, functional),
+            "opening_balance": money(page.opening),
+            "items": [
+                {
+                    "entry": line.entry,
+                    "value_date": line.value_date,
+                    "memo": line.memo,
+                    "debit": Money(line.amount, functional).as_json() if line.amount > 0 else None,
+                    "credit": Money(-line.amount, functional).as_json()
+                    if line.amount < 0
+                    else None,
+                    "original": Money(line.original_amount, line.currency).as_json(),
+                    "balance": money(line.running),
+                }
+                for line in page.lines
+            ],
+            "total": page.total,
+            "page": args["page"],
+            "per_page": args["per_page"],
+        }

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from app import db
+from app.api.common import actor
+from app.api.fields import Id, Text
 from app.api.schemas import MoneySchema, PageArgs, page_of
 from app.auth import ADMIN, AUDITOR, requires
+from ledger.adjustments import post_adjustment
+from ledger.errors import Conflict
 from ledger.fund import functional_currency
-from ledger.journal import get_entry
+from ledger.journal import get_entry, reverse_entry
 from ledger.models import JournalEntry
 from ledger.money import Money
 
@@ -84,7 +88,7 @@ def entry_json(entry: JournalEntry, functional: str) -> dict:
     }
 
 
-@blp.route("")
+@blp.route("", methods=["GET"])
 class Journal(MethodView):
     @requires(ADMIN, AUDITOR)
     @blp.arguments(PageArgs, location="query")
@@ -112,3 +116,69 @@ class JournalEntryView(MethodView):
         """One entry with its postings and both links of a reversal."""
         session = db.session()
         return entry_json(get_entry(session, number), functional_currency(session))
+
+
+class ManualPostingIn(Schema):
+    account = fields.String(required=True, validate=validate.Length(min=1, max=10))
+    debit = fields.String(load_default=None)
+    credit = fields.String(load_default=None)
+    case_id = Id(load_default=None)
+    victim_id = Id(load_default=None)
+    award_id = Id(load_default=None)
+    asset_id = Id(load_default=None)
+
+
+class ManualEntryIn(Schema):
+    date = fields.Date(required=True)
+    memo = Text(500, required=True)
+    postings = fields.List(
+        fields.Nested(ManualPostingIn), required=True, validate=validate.Length(min=2, max=200)
+    )
+
+
+class ReverseIn(Schema):
+    date = fields.Date(required=True)
+    memo = Text(500, required=True)
+
+
+@blp.route("", methods=["POST"])
+class ManualEntry(MethodView):
+    @requires(ADMIN)
+    @blp.arguments(ManualEntryIn)
+    @blp.response(201, EntrySchema)
+    def post(self, body):
+        """A manual adjustment; amounts are in each account's currency."""
+        session = db.session()
+        entry = post_adjustment(
+            session,
+            actor=actor(),
+            value_date=body["date"],
+            memo=body["memo"],
+            postings=body["postings"],
+        )
+        return entry_json(entry, functional_currency(session))
+
+
+@blp.route("/<int:number>/reverse")
+class Reverse(MethodView):
+    @requires(ADMIN)
+    @blp.arguments(ReverseIn)
+    @blp.response(201, EntrySchema)
+    def post(self, body, number: int):
+        """Post the mirror image of entry ``number``; both entries link to each other."""
+        session = db.session()
+        _refuse_register_entries(session, number)
+        entry = reverse_entry(
+            session, number, value_date=body["date"], memo=body["memo"], created_by=actor()
+        )
+        return entry_json(entry, functional_currency(session))
+
+
+def _refuse_register_entries(session, number: int) -> None:
+    """Entries a register posted are undone through the register, which keeps its state right."""
+    entry = get_entry(session, number)
+    if entry.source_type is not None:
+        raise Conflict(
+            f"entry {number} was posted by {entry.source_type} {entry.source_id}; "
+            "undo it through that record (cancel the award, return the payment, …)"
+        )

@@ -1,0 +1,57 @@
+"""Request fields that refuse, rather than coerce, anything inexact.
+
+- :class:`MoneyField`: ``{"amount": "1234.50", "currency": "EUR"}`` parsed by
+  :meth:`ledger.money.Money.parse`; floats, exponents, NaN, extra decimals and
+  unknown currencies are refused naming ``<field>.amount`` or ``<field>.currency``.
+- :func:`Id`: a strict positive integer (``1.0``, ``"1"`` and ``true`` are not ids).
+- :func:`Flag`: only JSON ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate
+
+from ledger.errors import Invalid
+from ledger.money import Money
+
+
+class MoneyField(fields.Field):
+    def __init__(self, *, allow_negative: bool = False, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault(
+            "example", {"amount": "1234.50", "currency": "EUR"}
+        )
+        super().__init__(**kwargs)
+        self.allow_negative = allow_negative
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Money:
+        if not isinstance(value, dict):
+            raise ValidationError(
+                'must be an object such as {"amount": "10.00", "currency": "EUR"}'
+            )
+        unknown = set(value) - {"amount", "currency"}
+        if unknown:
+            raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        missing = [name for name in ("amount", "currency") if name not in value]
+        if missing:
+            raise ValidationError({name: ["Missing data for required field."] for name in missing})
+        try:
+            return Money.parse(
+                value["amount"], value["currency"], field="", allow_negative=self.allow_negative
+            )
+        except Invalid as exc:
+            raise ValidationError({k.lstrip("."): v for k, v in exc.errors.items()}) from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.as_json()
+
+
+def Id(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
+
+
+def Flag(**kwargs) -> fields.Boolean:
+    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+
+def Text(max_length: int, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)

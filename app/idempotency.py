@@ -1,0 +1,97 @@
+"""``Idempotency-Key`` on every POST (SPEC §7).
+
+The same key with the same request replays the first response, byte for
+byte, with ``Idempotent-Replayed: true``; the same key with another request
+is 422. The first response is stored in the same transaction as the change
+it reports (see :func:`app.db.finish_request`), so a retry can never find
+the change without the response or the response without the change.
+Only successful responses are stored: a refused request changed nothing, and
+retrying it is simply asking again. Keys are per user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Response, g, request
+from sqlalchemy import select
+
+from app import db
+from app.errors import problem
+from ledger.models import IdempotentRequest
+
+HEADER = "Idempotency-Key"
+MAX_KEY = 200
+
+
+def check_request() -> Response | None:
+    """Before a POST: a stored response to replay, a refusal, or None to go ahead."""
+    key = request.headers.get(HEADER)
+    if request.method != "POST" or key is None:
+        return None
+    if not key.strip() or len(key) > MAX_KEY or not key.isprintable():
+        return problem(
+            422,
+            "Invalid input",
+            f"{HEADER} must be 1 to {MAX_KEY} printable characters",
+            {HEADER: ["invalid"]},
+        )
+    from app.auth import current_user
+
+    user = current_user()
+    if user is None:
+        return None  # the view answers 401
+    fingerprint = _fingerprint()
+    stored = find(user.id, key)
+    if stored is not None:
+        return replay_or_refuse(stored, fingerprint)
+    g.idempotency = (user.id, key, fingerprint)
+    return None
+
+
+def replay_or_refuse(stored: IdempotentRequest, fingerprint: str) -> Response:
+    if stored.request_hash != fingerprint:
+        return problem(
+            422,
+            "Idempotency key reused",
+            f"this {HEADER} was already used for a different request",
+            {HEADER: ["already used for a different request"]},
+        )
+    response = Response(stored.response, status=stored.status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def find(user_id: int, key: str) -> IdempotentRequest | None:
+    return db.session().scalar(
+        select(IdempotentRequest).where(
+            IdempotentRequest.user_id == user_id, IdempotentRequest.key == key
+        )
+    )
+
+
+def remember(response: Response) -> None:
+    """Store the response of a successful idempotent POST (before the commit)."""
+    pending = g.get("idempotency")
+    if pending is None or response.status_code >= 400:
+        return
+    user_id, key, fingerprint = pending
+    db.session().add(
+        IdempotentRequest(
+            user_id=user_id,
+            key=key,
+            method=request.method,
+            path=request.path,
+            request_hash=fingerprint,
+            status=response.status_code,
+            response=response.get_data(as_text=True),
+        )
+    )
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, request.query_string.decode("latin-1")):
+        digest.update(part.encode("utf-8") + b"\0")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
