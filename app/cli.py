@@ -33,7 +33,15 @@ def main() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (init, create_user_command, create_token_command, verify, import_rates):
+    for command in (
+        init,
+        create_user_command,
+        create_token_command,
+        verify,
+        import_rates,
+        demo,
+        rotate_pii_key,
+    ):
         app.cli.add_command(command)
 
 
@@ -138,3 +146,48 @@ def import_rates(file: Path) -> None:
     added, changed = import_ecb_csv(session, text, functional_currency(session), source=file.name)
     db.commit()
     click.echo(f"{added} rate(s) added, {changed} corrected, from {file.name}")
+
+
+@click.command("demo")
+@with_appcontext
+@_refusals_exit
+def demo() -> None:
+    """Fill an empty fund with a realistic demo: cases, assets, victims, awards, payments."""
+    from app.demo import build_demo
+    from app.pii import cipher
+    from ledger.validate import today_utc
+
+    session = db.session()
+    summary = build_demo(
+        session, cipher(), functional=functional_currency(session), today=today_utc()
+    )
+    db.commit()
+    click.echo(
+        f"demo fund built: {summary['entries']} journal entries, {summary['victims']} victims, "
+        f"{summary['awards']} awards; users demo-admin, demo-approver, demo-court, "
+        "demo-auditor (get a token with `fundledger create-token NAME`)"
+    )
+
+
+@click.command("rotate-pii-key")
+@with_appcontext
+@_refusals_exit
+def rotate_pii_key() -> None:
+    """Re-encrypt victims' personal data under the first key of FUNDLEDGER_PII_KEY."""
+    from app.pii import cipher
+    from ledger import audit
+    from ledger.locks import lock_books
+    from ledger.pii import rotate
+
+    session = db.session()
+    lock_books(session)
+    count = rotate(session, cipher())
+    audit.record(
+        session,
+        actor="cli",
+        action="pii.rotated",
+        subject_type="victims",
+        after={"re_encrypted": count, "key": cipher().current_key_id},
+    )
+    db.commit()
+    click.echo(f"{count} victim record(s) re-encrypted under key {cipher().current_key_id}")
