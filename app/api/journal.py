@@ -16,7 +16,7 @@ from ledger.adjustments import post_adjustment
 from ledger.errors import Conflict
 from ledger.fund import functional_currency
 from ledger.journal import get_entry, reverse_entry
-from ledger.models import JournalEntry
+from ledger.models import JournalEntry, Victim
 from ledger.money import Money
 
 blp = Blueprint("journal", __name__, url_prefix="/journal", description="The journal")
@@ -30,6 +30,7 @@ class PostingSchema(Schema):
     original = fields.Nested(MoneySchema)
     case_id = fields.Integer(allow_none=True)
     victim_id = fields.Integer(allow_none=True)
+    victim = fields.String(allow_none=True, metadata={"description": "the victim's code"})
     award_id = fields.Integer(allow_none=True)
     asset_id = fields.Integer(allow_none=True)
 
@@ -57,7 +58,19 @@ class EntryPageSchema(Schema):
     per_page = fields.Integer()
 
 
-def entry_json(entry: JournalEntry, functional: str) -> dict:
+def victim_codes(entries: list[JournalEntry]) -> dict[int, str]:
+    """The codes of the victims the entries' postings name, in one query."""
+    ids = {p.victim_id for e in entries for p in e.postings if p.victim_id is not None}
+    if not ids:
+        return {}
+    return dict(
+        db.session().execute(select(Victim.id, Victim.code).where(Victim.id.in_(ids))).all()
+    )
+
+
+def entry_json(entry: JournalEntry, functional: str, codes: dict[int, str] | None = None) -> dict:
+    if codes is None:
+        codes = victim_codes([entry])
     return {
         "number": entry.number,
         "value_date": entry.value_date,
@@ -80,6 +93,7 @@ def entry_json(entry: JournalEntry, functional: str) -> dict:
                 "original": Money(p.original_amount, p.currency).as_json(),
                 "case_id": p.case_id,
                 "victim_id": p.victim_id,
+                "victim": codes.get(p.victim_id),
                 "award_id": p.award_id,
                 "asset_id": p.asset_id,
             }
@@ -99,13 +113,16 @@ class Journal(MethodView):
         functional = functional_currency(session)
         page, per_page = args["page"], args["per_page"]
         total = session.scalar(select(func.count()).select_from(JournalEntry))
-        entries = session.scalars(
-            select(JournalEntry)
-            .order_by(JournalEntry.number)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
+        entries = list(
+            session.scalars(
+                select(JournalEntry)
+                .order_by(JournalEntry.number)
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
         )
-        return page_of([entry_json(e, functional) for e in entries], total, page, per_page)
+        codes = victim_codes(entries)
+        return page_of([entry_json(e, functional, codes) for e in entries], total, page, per_page)
 
 
 @blp.route("/<int:number>")
