@@ -17,10 +17,24 @@ from ledger.database import make_engine, make_sessionmaker
 _EXTENSION = "fundledger.db"
 
 
+_REPORTS = "fundledger.reports_db"
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions[_EXTENSION] = make_sessionmaker(engine)
+    reports = make_engine(app.config["REPORTS_DATABASE_URL"], read_only=True)
+    app.extensions[_REPORTS] = make_sessionmaker(reports)
     app.teardown_appcontext(_close_session)
+
+
+def report_session() -> Session:
+    """A read-only session for one statement, on the replica when one is configured.
+
+    Not tied to the request: a streamed statement outlives the view function;
+    the caller closes it when the last byte is sent.
+    """
+    return current_app.extensions[_REPORTS]()
 
 
 def engine():
@@ -30,6 +44,7 @@ def engine():
 def dispose(app: Flask) -> None:
     """Close the app's pooled connections (at shutdown, and after each test)."""
     app.extensions[_EXTENSION].kw["bind"].dispose()
+    app.extensions[_REPORTS].kw["bind"].dispose()
 
 
 def session() -> Session:

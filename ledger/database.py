@@ -15,15 +15,25 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, **kwargs) -> Engine:
+    """An engine for ``url``; ``read_only`` ones are for statements and exports.
+
+    A read-only engine sees one consistent snapshot per transaction
+    (PostgreSQL REPEATABLE READ, SQLite's deferred read transaction in WAL
+    mode) and never holds the write lock, so a long report does not stop the
+    fund's work.
+    """
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would mean psycopg2.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "begin", _sqlite_read_begin if read_only else _sqlite_on_begin)
         return engine
+    if read_only:
+        kwargs.setdefault("isolation_level", "REPEATABLE READ")
+        kwargs.setdefault("execution_options", {"postgresql_readonly": True})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -43,3 +53,7 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 def _sqlite_on_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_read_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")

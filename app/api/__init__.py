@@ -22,6 +22,7 @@ from app.api import (
     health,
     journal,
     periods,
+    reports,
     victims,
 )
 
@@ -39,6 +40,7 @@ BLUEPRINTS = (
     journal.blp,
     fx_rates.blp,
     periods.blp,
+    reports.blp,
     audit.blp,
 )
 
