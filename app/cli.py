@@ -16,6 +16,8 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from app import db
+from app.cli_exports import export_journal
+from app.cli_imports import import_group
 from ledger.chart import seed_chart
 from ledger.errors import LedgerError
 from ledger.fund import functional_currency, initialise_fund
@@ -42,6 +44,8 @@ def init_app(app: Flask) -> None:
         demo,
         rotate_pii_key,
         report,
+        export_journal,
+        import_group,
     ):
         app.cli.add_command(command)
 

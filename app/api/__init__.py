@@ -18,8 +18,10 @@ from app.api import (
     cash,
     disbursements,
     distributions,
+    exports,
     fx_rates,
     health,
+    imports,
     journal,
     periods,
     reports,
@@ -41,6 +43,8 @@ BLUEPRINTS = (
     fx_rates.blp,
     periods.blp,
     reports.blp,
+    exports.blp,
+    imports.blp,
     audit.blp,
 )
 
