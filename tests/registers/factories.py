@@ -357,12 +357,32 @@ def pay(
     fee: int = 0,
     paid_on: date = PAID,
 ) -> Disbursement:
-    """Propose (ADMIN), approve (OTHER) and execute a payment of ``minor`` award units."""
-    disbursement = propose(session, award, minor, on=paid_on)
-    approve(session, disbursement)
+    """Propose (ADMIN), approve (OTHER) and execute a payment of ``minor`` award units.
+
+    One commit for the three steps: nothing here is meant to be refused.
+    """
     if debited is None:
         debited = eur(Money(minor, award.currency), paid_on)
-    return execute(session, disbursement, debited, fee, paid_on)
+    proposal = disbursements.propose_disbursement(
+        session,
+        actor=ADMIN,
+        award_id=award.id,
+        amount=Money(minor, award.currency),
+        method="bank_transfer",
+        on=paid_on,
+    )
+    disbursements.approve_disbursement(session, actor=OTHER, disbursement_id=proposal.id)
+    disbursement = disbursements.execute_disbursement(
+        session,
+        actor=ADMIN,
+        disbursement_id=proposal.id,
+        paid_on=paid_on,
+        bank_reference=f"REF-{proposal.id}",
+        debited=eur_money(debited),
+        fee=eur_money(fee),
+    )
+    session.commit()
+    return disbursement
 
 
 # -- looking at the books ----------------------------------------------------------------
