@@ -398,6 +398,7 @@ def _awards(session: Session, lisbon: int, porto: int, faro: int, people: dict) 
         "ioana": (porto, "AO-022/2", date(2026, 2, 9), eur("25000.00")),
         "elena": (faro, "AO-107/1", date(2026, 2, 12), eur("8000.00")),
     }
+    court = session.scalar(select(User.id).where(User.name == COURT))
     return {
         name: register(
             session,
@@ -407,6 +408,7 @@ def _awards(session: Session, lisbon: int, porto: int, faro: int, people: dict) 
             order_reference=ref,
             ordered_on=day,
             amount=amount,
+            court_user_id=court,
         ).id
         for name, (case_id, ref, day, amount) in spec.items()
     }

@@ -130,6 +130,13 @@ class _Layout:
             )
             return
         font = BOLD if style in ("heading", "subtotal", "total") else FONT
+        if style == "heading":  # a section title spans the row
+            first = self.statement.columns[0].key
+            canvas.setFont(BOLD, SIZE)
+            canvas.drawString(
+                MARGIN + 3, y, _fit(str(row.get(first, "")), BOLD, SIZE, self.width - 2 * MARGIN)
+            )
+            row = {k: v for k, v in row.items() if k != first}
         if style in ("subtotal", "total"):
             canvas.setLineWidth(0.5)
             canvas.line(MARGIN, y + ROW - 3, self.width - MARGIN, y + ROW - 3)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import db
 from app.api.common import actor, paginate
-from app.api.fields import Id, MoneyField, Text
+from app.api.fields import Id, MoneyField, QueryId, Text
 from app.api.schemas import PageArgs
 from app.auth import ADMIN, EVERYONE, requires
 from ledger import assets
@@ -46,7 +46,7 @@ class ReleaseIn(Schema):
 
 
 class AssetArgs(PageArgs):
-    case_id = Id()
+    case_id = QueryId()
     state = fields.String(validate=validate.OneOf(ASSET_STATES))
     kind = fields.String(validate=validate.OneOf(ASSET_KINDS))
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app import db
 from app.api.common import actor, paginate
-from app.api.fields import Id, MoneyField, Text
+from app.api.fields import Id, MoneyField, QueryId, Text
 from app.api.schemas import PageArgs
 from app.auth import ADMIN, COURT, EVERYONE, current_user, requires
 from ledger import awards
@@ -36,8 +36,8 @@ class CancelIn(Schema):
 
 
 class AwardArgs(PageArgs):
-    case_id = Id()
-    victim_id = Id()
+    case_id = QueryId()
+    victim_id = QueryId()
     status = fields.String(validate=validate.OneOf(AWARD_STATES))
 
 

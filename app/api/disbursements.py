@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import db
 from app.api.common import actor, paginate
-from app.api.fields import Id, MoneyField, Text
+from app.api.fields import Id, MoneyField, QueryId, Text
 from app.api.schemas import PageArgs
 from app.auth import ADMIN, EVERYONE, requires
 from ledger import disbursements
@@ -47,7 +47,7 @@ class ReturnIn(Schema):
 
 
 class DisbursementArgs(PageArgs):
-    award_id = Id()
+    award_id = QueryId()
     status = fields.String(validate=validate.OneOf(DISBURSEMENT_STATES))
 
 

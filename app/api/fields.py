@@ -49,6 +49,11 @@ def Id(**kwargs) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
 
 
+def QueryId(**kwargs) -> fields.Integer:
+    """An id in a query string, where every value arrives as text."""
+    return fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
+
+
 def Flag(**kwargs) -> fields.Boolean:
     return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
 

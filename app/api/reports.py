@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app import db
-from app.api.fields import Id
+from app.api.fields import QueryId
 from app.auth import ADMIN, AUDITOR, COURT, current_user, requires
 from ledger.errors import Forbidden
 from reports.context import ReportRequest
@@ -32,8 +32,8 @@ class ReportArgs(Schema):
     date_from = fields.Date(data_key="from", load_default=None)
     date_to = fields.Date(data_key="to", load_default=None)
     account = fields.String(load_default=None, validate=validate.Length(min=1, max=10))
-    victim_id = Id(load_default=None)
-    case_id = Id(load_default=None)
+    victim_id = QueryId(load_default=None)
+    case_id = QueryId(load_default=None)
 
 
 @blp.route("/<slug>")
