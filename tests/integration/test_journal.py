@@ -782,7 +782,9 @@ def _history(db):
         [Line.debit("2000", 100000, award_id=7), Line.credit("1000", 100000)],
         day=date(2026, 1, 15),
     )
-    post(db, [Line.debit("5500", 1234), Line.credit("1000", 1234)], day=date(2026, 1, 2))
+    # Back-dated, and on credit: a bank payment dated before the first receipt would make
+    # the as-of balance of 1000 negative, which the running-balance check cannot see.
+    post(db, [Line.debit("5500", 1234), Line.credit("2200", 1234)], day=date(2026, 1, 2))
     reverse_entry(db, 10, value_date=date(2026, 1, 16), memo="wrong", created_by="bob")
     db.commit()
 
@@ -836,9 +838,10 @@ def test_trial_balance_and_balances_as_of_past_dates(db):
     assert set(zero.values()) == {0} and len(zero) == 19
     # Only the back-dated admin cost of 2026-01-02.
     early = balances_as_of(db, date(2026, 1, 2))
-    assert early["5500"] == 1234 and early["1000"] == -1234
+    assert early["5500"] == 1234 and early["2200"] == -1234
+    assert {code for code, value in early.items() if value} == {"5500", "2200"}
     mid = balances_as_of(db, date(2026, 1, 7))
-    assert mid["1000"] == 1000000 - 1234
+    assert mid["1000"] == 1000000 and mid["2200"] == -1234
     assert mid["1010"] == 250000 and mid["2100"] == -250000
     assert mid["2000"] == -300000 - 85317
     assert sum(mid.values()) == 0
