@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.balances import balances_as_of, current_balances, trial_balance
+from ledger.balances import account_activity, balances_as_of, current_balances, trial_balance
 from ledger.errors import (
     Conflict,
     IdempotencyConflict,
@@ -392,9 +392,43 @@ def with_zeros(balances: dict[str, int], codes) -> dict[str, int]:
     return {code: balances.get(code, 0) for code in codes}
 
 
+def check_account_activity(session: Session, model: Model, code: str, per_page: int, since):
+    """The general ledger of ``code``, page by page, runs like the model's postings."""
+    legs = [
+        (entry.number, entry.day, leg.amount)
+        for entry in sorted(model.entries, key=lambda e: (e.day, e.number))
+        for leg in entry.legs
+        if leg.code == code
+    ]
+    opening = sum(amount for _, day, amount in legs if since is not None and day < since)
+    shown = [(n, amount) for n, day, amount in legs if since is None or day >= since]
+    account = session.scalar(select(Account).where(Account.code == code))
+    running, page, seen = opening, 1, []
+    while True:
+        result = account_activity(session, account, since, None, page, per_page)
+        assert result.opening == opening
+        assert result.total == len(shown)
+        if not result.lines:
+            break
+        for line in result.lines:
+            running += line.amount
+            assert line.running == running
+            seen.append((line.entry, line.amount))
+        page += 1
+    assert seen == shown
+    assert running == model.balances().get(code, 0)
+
+
 @PROPERTY_SETTINGS
-@given(history=histories())
-def test_balances_agree_on_random_histories(session_factory, reset_database, history):
+@given(
+    history=histories(),
+    activity=st.tuples(
+        st.sampled_from(("1000", "1010", "2000", "4200", "5500")),
+        st.integers(min_value=1, max_value=7),
+        st.booleans(),
+    ),
+)
+def test_balances_agree_on_random_histories(session_factory, reset_database, history, activity):
     reset_database()
     model = play(session_factory, history)
 
@@ -448,6 +482,12 @@ def test_balances_agree_on_random_histories(session_factory, reset_database, his
                 assert entry.reversed_by.reverses == posted.number
             else:
                 assert entry.reversed_by is None
+
+        # an account's general ledger, page by page, from the start or from the probe date
+        code, per_page, from_probe = activity
+        check_account_activity(
+            session, model, code, per_page, history.probe if from_probe else None
+        )
 
         # the hash chain and every stored balance verify
         result = verify_journal(session)
