@@ -1,24 +1,562 @@
-"""Financial statements: position, performance, changes in net assets, cash flow."""
+"""Financial statements: position, performance, changes in net assets, cash flow.
+
+All four are read from the postings (never the running totals), so any date
+or period can be asked for, and each ties to the trial balance:
+
+- **financial position** (as of a day): assets = liabilities + net assets,
+  where net assets are the net-asset accounts (3000 Fund balance) plus the
+  revenue less expenses not yet closed into them by a year-end close;
+- **financial performance** (a period): revenue and expense activity, with
+  the year-end closing entries (event ``year.closed``, and any reversal of
+  one) left out: they move a result into 3000, they are not revenue or cost;
+- **changes in net assets** (a period): opening + surplus + other movements
+  directly in net assets = closing, in a fund-balance column, a
+  not-yet-closed-surplus column and their total;
+- **cash flow** (a period, direct method): every entry that moves the fund's
+  bank accounts is classified by its other legs, so the lines add up exactly
+  to the change in the bank balances.
+
+Figures are integer functional minor units, shown on their normal side
+(positive when healthy). Non-cash assets under seizure are not fund assets
+(SPEC §4): the statement of financial position names them in a note.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
 
-from reports.context import ReportRequest
-from reports.statement import Statement
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ledger.balances import balances_as_of
+from ledger.errors import Invalid
+from ledger.models import Account, Asset, JournalEntry, Posting
+from ledger.money import Money, format_amount
+from reports.context import ReportRequest, make_meta
+from reports.statement import Column, Meta, Statement
+
+CLOSING_EVENT = "year.closed"
+REVERSAL_EVENT = "entry.reversed"
+SIGN = {"asset": 1, "expense": 1, "liability": -1, "net_assets": -1, "revenue": -1}
+
+ACCOUNT_COLUMNS = [
+    Column("code", "Account", width=0.8),
+    Column("line", "Item", width=4.4),
+    Column("amount", "Amount", "money", width=1.6),
+]
+LINE_COLUMNS = [
+    Column("line", "Item", width=5.2),
+    Column("amount", "Amount", "money", width=1.6),
+]
+NET_ASSET_COLUMNS = [
+    Column("line", "Item", width=3.2),
+    Column("fund_balance", "Fund balance", "money", width=1.4),
+    Column("unclosed", "Surplus not yet closed", "money", width=1.4),
+    Column("total", "Total net assets", "money", width=1.4),
+]
+
+
+# -- shared reading ------------------------------------------------------------------------
+
+
+def _accounts(session: Session) -> list[Account]:
+    return list(session.scalars(select(Account).order_by(Account.code)))
+
+
+def _period(meta: Meta) -> tuple[date | None, date]:
+    if meta.date_from is not None and meta.date_from > meta.date_to:
+        raise Invalid.field("from", f"must not be after to ({meta.date_to.isoformat()})")
+    return meta.date_from, meta.date_to
+
+
+def _opening(session: Session, date_from: date | None) -> dict[str, int]:
+    """Debit-positive balances at the end of the day before the period (empty: the beginning)."""
+    if date_from is None:
+        return {}
+    return balances_as_of(session, date_from - timedelta(days=1))
+
+
+def _is_closing():
+    """SQL: the entry is a year-end close, or the reversal of one."""
+    original = aliased(JournalEntry)
+    reversed_closing = (
+        select(original.number)
+        .where(original.number == JournalEntry.reverses, original.event == CLOSING_EVENT)
+        .exists()
+    )
+    return or_(JournalEntry.event == CLOSING_EVENT, reversed_closing)
+
+
+def _activity(
+    session: Session, date_from: date | None, date_to: date, *, closing: bool
+) -> dict[str, int]:
+    """Debit-positive sum per account of the period's postings.
+
+    ``closing=False``: without year-end closes (and their reversals);
+    ``closing=True``: those entries only.
+    """
+    query = (
+        select(Account.code, func.sum(Posting.amount))
+        .join(Posting, Posting.account_id == Account.id)
+        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        .where(JournalEntry.value_date <= date_to)
+        .where(_is_closing() if closing else ~_is_closing())
+        .group_by(Account.code)
+    )
+    if date_from is not None:
+        query = query.where(JournalEntry.value_date >= date_from)
+    return {code: int(total) for code, total in session.execute(query)}
+
+
+def _shown(account: Account, *figures: int) -> bool:
+    return account.active or any(figures)
+
+
+def _normal(account: Account, debit_positive: int) -> int:
+    return SIGN[account.type] * debit_positive
+
+
+def _result(accounts: Iterable[Account], balances: dict[str, int]) -> int:
+    """Revenue less expenses (credit-positive) in ``balances``."""
+    return -sum(balances.get(a.code, 0) for a in accounts if a.type in ("revenue", "expense"))
+
+
+def _net_asset_accounts(accounts: Iterable[Account], balances: dict[str, int]) -> int:
+    """The net-asset accounts (3000…) on their normal side."""
+    return -sum(balances.get(a.code, 0) for a in accounts if a.type == "net_assets")
+
+
+def _money(minor: int, currency: str, meta: Meta) -> str:
+    return f"{currency} {format_amount(Money(minor, currency), meta.locale)}"
+
+
+# -- statement of financial position -------------------------------------------------------
 
 
 def financial_position(session: Session, request: ReportRequest) -> Statement:
-    raise NotImplementedError
+    """Assets, liabilities and net assets as of a day."""
+    meta = make_meta(session, request, point_in_time=True)
+    as_of = meta.as_of
+    accounts = _accounts(session)
+    balances = balances_as_of(session, as_of)
+    rows: list[dict] = []
+
+    def section(kind: str, heading: str, total_label: str) -> int:
+        rows.append({"_style": "heading", "line": heading})
+        total = 0
+        for account in accounts:
+            if account.type != kind:
+                continue
+            figure = _normal(account, balances.get(account.code, 0))
+            total += figure
+            if _shown(account, figure):
+                rows.append({"code": account.code, "line": account.name, "amount": figure})
+        if kind == "net_assets":
+            unclosed = _result(accounts, balances)
+            total += unclosed
+            rows.append({"line": "Surplus (deficit) not yet closed", "amount": unclosed})
+        rows.append({"_style": "subtotal", "line": total_label, "amount": total})
+        return total
+
+    total_assets = section("asset", "Assets", "Total assets")
+    total_liabilities = section("liability", "Liabilities", "Total liabilities")
+    net_assets = section("net_assets", "Net assets", "Total net assets")
+    rows.append(
+        {
+            "_style": "total",
+            "line": "Total liabilities and net assets",
+            "amount": total_liabilities + net_assets,
+        }
+    )
+    seized = _seized_non_cash(session, as_of)
+    return Statement(
+        slug="financial-position",
+        title="Statement of financial position",
+        meta=meta,
+        columns=ACCOUNT_COLUMNS,
+        rows=rows,
+        row_count=len(rows),
+        summary={
+            "as_of": as_of.isoformat(),
+            "total_assets": total_assets,
+            "total_liabilities": total_liabilities,
+            "net_assets": net_assets,
+            "fund_balance": _net_asset_accounts(accounts, balances),
+            "unclosed_surplus": _result(accounts, balances),
+            "seized_non_cash_assets": [
+                {
+                    "currency": currency,
+                    "count": count,
+                    "estimated_value": Money(value, currency).as_json(),
+                }
+                for currency, (count, value) in seized.items()
+            ],
+        },
+        notes=_seizure_notes(seized, as_of, meta),
+    )
+
+
+def _seized_non_cash(session: Session, as_of: date) -> dict[str, tuple[int, int]]:
+    """Per currency, (count, estimated value) of non-cash assets under seizure on ``as_of``.
+
+    Under seizure on a day: seized on or before it, and neither forfeited nor
+    released by then (an asset forfeited later was still under seizure).
+    """
+    query = (
+        select(Asset.estimated_currency, func.count(), func.sum(Asset.estimated_minor))
+        .where(
+            Asset.kind != "cash",
+            Asset.seized_on <= as_of,
+            or_(Asset.forfeited_on.is_(None), Asset.forfeited_on > as_of),
+            or_(Asset.released_on.is_(None), Asset.released_on > as_of),
+        )
+        .group_by(Asset.estimated_currency)
+        .order_by(Asset.estimated_currency)
+    )
+    return {currency: (int(n), int(total)) for currency, n, total in session.execute(query)}
+
+
+def _seizure_notes(seized: dict[str, tuple[int, int]], as_of: date, meta: Meta) -> list[str]:
+    notes = [
+        "Non-cash assets under seizure are not fund assets until a court forfeits them; "
+        "they are not included above (asset register)."
+    ]
+    if not seized:
+        notes.append(f"No non-cash assets were under seizure on {as_of.isoformat()}.")
+    for currency, (count, value) in seized.items():
+        noun = "asset" if count == 1 else "assets"
+        notes.append(
+            f"Under seizure on {as_of.isoformat()}: {count} non-cash {noun} "
+            f"with an estimated value of {_money(value, currency, meta)}."
+        )
+    return notes
+
+
+# -- statement of financial performance ----------------------------------------------------
 
 
 def financial_performance(session: Session, request: ReportRequest) -> Statement:
-    raise NotImplementedError
+    """Revenue and expenses of a period, without the year-end closing entries."""
+    meta = make_meta(session, request, point_in_time=False)
+    date_from, date_to = _period(meta)
+    accounts = _accounts(session)
+    activity = _activity(session, date_from, date_to, closing=False)
+    rows: list[dict] = []
+
+    def section(kind: str, heading: str, total_label: str) -> int:
+        rows.append({"_style": "heading", "line": heading})
+        total = 0
+        for account in accounts:
+            if account.type != kind:
+                continue
+            figure = _normal(account, activity.get(account.code, 0))
+            total += figure
+            if _shown(account, figure):
+                rows.append({"code": account.code, "line": account.name, "amount": figure})
+        rows.append({"_style": "subtotal", "line": total_label, "amount": total})
+        return total
+
+    revenue = section("revenue", "Revenue", "Total revenue")
+    expenses = section("expense", "Expenses", "Total expenses")
+    surplus = revenue - expenses
+    rows.append({"_style": "total", "line": "Surplus (deficit) for the period", "amount": surplus})
+    return Statement(
+        slug="financial-performance",
+        title="Statement of financial performance",
+        meta=meta,
+        columns=ACCOUNT_COLUMNS,
+        rows=rows,
+        row_count=len(rows),
+        summary={
+            "from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat(),
+            "total_revenue": revenue,
+            "total_expenses": expenses,
+            "surplus": surplus,
+        },
+        notes=[
+            "Year-end closing entries, which transfer the result of a year to 3000 Fund "
+            "balance, are not revenue or expenses and are left out."
+        ],
+    )
+
+
+# -- statement of changes in net assets ----------------------------------------------------
 
 
 def net_assets(session: Session, request: ReportRequest) -> Statement:
-    raise NotImplementedError
+    """Opening net assets, the period's surplus, other movements, closing net assets."""
+    meta = make_meta(session, request, point_in_time=False)
+    date_from, date_to = _period(meta)
+    accounts = _accounts(session)
+    opening_balances = _opening(session, date_from)
+    closing_balances = balances_as_of(session, date_to)
+    activity = _activity(session, date_from, date_to, closing=False)
+    closes = _activity(session, date_from, date_to, closing=True)
+
+    opening_fund = _net_asset_accounts(accounts, opening_balances)
+    opening_unclosed = _result(accounts, opening_balances)
+    surplus = _result(accounts, activity)
+    other = _net_asset_accounts(accounts, activity)
+    closed = _net_asset_accounts(accounts, closes)
+    closing_fund = _net_asset_accounts(accounts, closing_balances)
+    closing_unclosed = _result(accounts, closing_balances)
+    opening = opening_fund + opening_unclosed
+    closing = closing_fund + closing_unclosed
+
+    opening_label = (
+        f"Net assets at {(date_from - timedelta(days=1)).isoformat()}"
+        if date_from
+        else "Net assets at the beginning"
+    )
+    rows = [
+        {
+            "_style": "heading",
+            "line": opening_label,
+            "fund_balance": opening_fund,
+            "unclosed": opening_unclosed,
+            "total": opening,
+        },
+        {"line": "Surplus (deficit) for the period", "unclosed": surplus, "total": surplus},
+    ]
+    if closed:
+        rows.append(
+            {
+                "line": "Result of a closed year transferred to fund balance",
+                "fund_balance": closed,
+                "unclosed": -closed,
+                "total": 0,
+            }
+        )
+    rows.append(
+        {
+            "line": "Other movements directly in net assets",
+            "fund_balance": other,
+            "total": other,
+        }
+    )
+    rows.append(
+        {
+            "_style": "total",
+            "line": f"Net assets at {date_to.isoformat()}",
+            "fund_balance": closing_fund,
+            "unclosed": closing_unclosed,
+            "total": closing,
+        }
+    )
+    return Statement(
+        slug="net-assets",
+        title="Statement of changes in net assets",
+        meta=meta,
+        columns=NET_ASSET_COLUMNS,
+        rows=rows,
+        row_count=len(rows),
+        summary={
+            "from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat(),
+            "opening_net_assets": opening,
+            "surplus": surplus,
+            "other_movements_in_net_assets": other,
+            "closing_net_assets": closing,
+            "opening_fund_balance": opening_fund,
+            "closing_fund_balance": closing_fund,
+            "closed_into_fund_balance": closed,
+        },
+        notes=[
+            "Net assets are assets less liabilities: the fund balance (3000) plus revenue "
+            "less expenses not yet closed into it at a year end.",
+            "Other movements are entries posted directly to net-asset accounts, other than "
+            "year-end closes.",
+        ],
+    )
+
+
+# -- cash-flow statement (direct method) ---------------------------------------------------
+
+DONATIONS = "Donations and grants received"
+INTEREST = "Interest received"
+FORFEITED = "Forfeited cash received"
+SALES = "Proceeds from sale of forfeited assets"
+COMPENSATION = "Compensation paid to victims"
+RETURNED = "Payments returned undelivered"
+BANK_CHARGES = "Bank charges"
+CUSTODY = "Custody and disposal costs"
+ADMINISTRATIVE = "Administrative costs"
+OTHER = "Other movements"
+FX_EFFECT = "Effect of exchange-rate changes on cash held"
+OPERATING = (
+    DONATIONS,
+    INTEREST,
+    FORFEITED,
+    SALES,
+    COMPENSATION,
+    RETURNED,
+    BANK_CHARGES,
+    CUSTODY,
+    ADMINISTRATIVE,
+    OTHER,
+)
+#: Events whose non-cash legs all belong to one line (but for a payment's bank fee).
+BY_EVENT = {
+    "asset.forfeited": FORFEITED,
+    "asset.liquidated": SALES,
+    "disbursement.paid": COMPENSATION,
+    "disbursement.returned": RETURNED,
+    "fx.revalued": FX_EFFECT,
+}
+BY_ACCOUNT = {
+    "4200": DONATIONS,
+    "4300": INTEREST,
+    "4000": FORFEITED,
+    "1100": SALES,
+    "4100": SALES,
+    "5100": SALES,
+    "2000": COMPENSATION,
+    "5000": COMPENSATION,
+    "5300": BANK_CHARGES,
+    "5200": CUSTODY,
+    "5500": ADMINISTRATIVE,
+}
+
+
+def _classify(event: str, code: str) -> str:
+    """The cash-flow line of a non-cash leg of an entry that moved cash."""
+    if code == "5300":  # a bank charge is one wherever it appears (a payment's fee)
+        return BANK_CHARGES
+    return BY_EVENT.get(event) or BY_ACCOUNT.get(code, OTHER)
+
+
+def _cash_accounts(accounts: Iterable[Account]) -> list[Account]:
+    """The fund's bank accounts: assets with a fixed currency that may never be overdrawn."""
+    return [
+        a
+        for a in accounts
+        if a.type == "asset" and a.currency is not None and a.overdraft_scope == "account"
+    ]
+
+
+def _cash_legs(
+    session: Session, cash_ids: list[int], date_from: date | None, date_to: date
+) -> dict[tuple[str, str], int]:
+    """Debit-positive sums of the non-cash legs of entries that move cash, by (event, account).
+
+    A reversal counts under the event of the entry it reverses (a reversed
+    donation is negative donations); a returned payment keeps its own event.
+    """
+    original = aliased(JournalEntry)
+    moved_cash = select(Posting.entry_number).where(Posting.account_id.in_(cash_ids)).distinct()
+    query = (
+        select(JournalEntry.event, original.event, Account.code, func.sum(Posting.amount))
+        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        .join(Account, Account.id == Posting.account_id)
+        .outerjoin(original, original.number == JournalEntry.reverses)
+        .where(
+            JournalEntry.value_date <= date_to,
+            Posting.entry_number.in_(moved_cash),
+            Posting.account_id.not_in(cash_ids),
+        )
+        .group_by(JournalEntry.event, original.event, Account.code)
+    )
+    if date_from is not None:
+        query = query.where(JournalEntry.value_date >= date_from)
+    legs: dict[tuple[str, str], int] = defaultdict(int)
+    for event, reversed_event, code, total in session.execute(query):
+        # A plain reversal counts under the event it reverses; every other event stands.
+        effective = reversed_event if event == REVERSAL_EVENT and reversed_event else event
+        legs[effective, code] += int(total)
+    return legs
 
 
 def cash_flow(session: Session, request: ReportRequest) -> Statement:
-    raise NotImplementedError
+    """Cash flows of a period by the direct method, from opening to closing cash."""
+    meta = make_meta(session, request, point_in_time=False)
+    date_from, date_to = _period(meta)
+    cash_accounts = _cash_accounts(_accounts(session))
+    cash_ids = [a.id for a in cash_accounts]
+    opening_balances = _opening(session, date_from)
+    closing_balances = balances_as_of(session, date_to)
+    opening = sum(opening_balances.get(a.code, 0) for a in cash_accounts)
+    closing = sum(closing_balances.get(a.code, 0) for a in cash_accounts)
+
+    flows: dict[str, int] = defaultdict(int)
+    if cash_ids:
+        for (event, code), total in _cash_legs(session, cash_ids, date_from, date_to).items():
+            flows[_classify(event, code)] -= total
+    operating = sum(flows[line] for line in OPERATING)
+    fx_effect = flows[FX_EFFECT]
+    change = operating + fx_effect
+
+    rows: list[dict] = [{"_style": "heading", "line": "Cash flows from operating activities"}]
+    rows += [{"line": line, "amount": flows[line]} for line in OPERATING]
+    rows += [
+        {"_style": "subtotal", "line": "Net cash from operating activities", "amount": operating},
+        {"line": FX_EFFECT, "amount": fx_effect},
+        {"_style": "subtotal", "line": "Net increase (decrease) in cash", "amount": change},
+        {"line": "Cash at beginning of period", "amount": opening},
+        {"_style": "total", "line": "Cash at end of period", "amount": opening + change},
+    ]
+    originals = {a.code: _original_balance(session, a, date_to) for a in cash_accounts}
+    bank = [
+        {
+            "code": a.code,
+            "name": a.name,
+            "balance": Money(originals[a.code], a.currency).as_json(),
+            "functional": Money(
+                closing_balances.get(a.code, 0), meta.functional_currency
+            ).as_json(),
+        }
+        for a in cash_accounts
+    ]
+    return Statement(
+        slug="cash-flow",
+        title="Cash-flow statement",
+        subtitle="direct method",
+        meta=meta,
+        columns=LINE_COLUMNS,
+        rows=rows,
+        row_count=len(rows),
+        summary={
+            "from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat(),
+            "opening_cash": opening,
+            "net_operating_cash": operating,
+            "fx_effect_on_cash": fx_effect,
+            "net_change_in_cash": change,
+            "closing_cash": closing,
+            "bank_accounts": bank,
+        },
+        notes=_cash_notes(cash_accounts, originals, closing_balances, meta),
+    )
+
+
+def _original_balance(session: Session, account: Account, as_of: date) -> int:
+    """A bank account's balance in its own currency as of a day."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Posting.original_amount), 0))
+            .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+            .where(Posting.account_id == account.id, JournalEntry.value_date <= as_of)
+        )
+    )
+
+
+def _cash_notes(
+    cash_accounts: list[Account], originals: dict[str, int], closing: dict[str, int], meta: Meta
+) -> list[str]:
+    functional = meta.functional_currency
+    notes = [
+        "Cash is the fund's bank accounts: "
+        + (", ".join(f"{a.code} {a.name}" for a in cash_accounts) or "none")
+        + ". Seized cash in escrow (1010) is held for its owners and is not the fund's cash."
+    ]
+    for account in cash_accounts:
+        if account.currency != functional:
+            original = originals[account.code]
+            notes.append(
+                f"{account.code} {account.name}: {_money(original, account.currency, meta)}"
+                f" carried at {_money(closing.get(account.code, 0), functional, meta)}"
+                f" on {meta.date_to.isoformat()}."
+            )
+    return notes
