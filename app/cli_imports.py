@@ -1,10 +1,42 @@
-"""``fundledger import …``: spreadsheets (CSV or XLSX) loaded through the same services."""
+"""``fundledger import awards|receipts|expenses FILE``: spreadsheets through the same services.
+
+All or nothing: every row is checked and every problem printed (row, column,
+message); one bad row and nothing of the file is kept.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+from flask.cli import with_appcontext
+
+from app import db
+from ledger.errors import LedgerError
+from ledger.imports import LAYOUTS, read_table, run_import
 
 
-@click.group("import")
-def import_group() -> None:
-    """Import awards or historical receipts and payments from CSV or XLSX."""
+@click.command("import")
+@click.argument("kind", type=click.Choice(sorted(LAYOUTS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", default="cli-import", show_default=True, help="who the records are by")
+@with_appcontext
+def import_group(kind: str, file: Path, by: str) -> None:
+    """Import KIND (awards, receipts or expenses) from a CSV or XLSX FILE."""
+    session = db.session()
+    try:
+        frame = read_table(file.read_bytes(), file.name)
+        result = run_import(session, kind, frame, actor=by)
+    except LedgerError as exc:
+        session.rollback()
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(1)
+    if not result.ok:
+        session.rollback()
+        click.echo(f"{file.name}: nothing imported; {len(result.problems)} problem(s):", err=True)
+        for problem in result.problems:
+            click.echo(f"  row {problem.row}, {problem.column or '-'}: {problem.message}", err=True)
+        sys.exit(1)
+    db.commit()
+    click.echo(f"{len(result.ids)} {kind} imported from {file.name}")

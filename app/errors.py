@@ -27,13 +27,16 @@ def problem(
     detail: str,
     errors: dict[str, list[str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict | None = None,
 ) -> Response:
+    """An RFC 9457 problem response; ``extra`` adds members (e.g. an import's row report)."""
     body = {
         "type": PROBLEM_TYPE + title.lower().replace(" ", "-"),
         "title": title,
         "status": status,
         "detail": detail,
         "errors": errors or {},
+        **(extra or {}),
     }
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
