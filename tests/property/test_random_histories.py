@@ -641,3 +641,36 @@ def test_any_single_field_change_is_detected_by_verify(
     assert not result.ok, f"{table_name}.{column} := {value!r} went unnoticed"
     assert names_culprit(result.problems[0]), result.problems
     assert re.match(r"^entry \d+: ", result.problems[0])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG: the no-overdraft check (ledger.journal._apply_balances) looks only at the "
+        "running balance, so a back-dated payment is accepted although the bank account "
+        "(or an award in 2000) is overdrawn as of its value date: balances_as_of() and "
+        "every statement as of that date show 1000 below zero"
+    ),
+)
+def test_a_back_dated_payment_cannot_overdraw_as_of_its_date(db):
+    def post(day: date, legs: tuple[Leg, ...]) -> None:
+        lines = [leg.line() for leg in legs]
+        post_entry(db, value_date=day, memo="", event="e", lines=lines, created_by=USER)
+        db.commit()
+
+    post(date(2026, 3, 2), (eur("1000", 100_00), eur("4200", -100_00)))
+    post(date(2026, 3, 2), (eur("5000", 50_00, 1), eur("2000", -50_00, 1)))
+    refusals = 0
+    for day, legs in [
+        (date(2026, 2, 2), (eur("5500", 30_00), eur("1000", -30_00))),
+        (date(2026, 3, 1), (eur("2000", 20_00, 1), eur("2200", -20_00))),
+    ]:
+        try:
+            post(day, legs)
+        except Overdraft:
+            db.rollback()
+            refusals += 1
+    for day in (date(2026, 2, 2), date(2026, 3, 1)):
+        assert balances_as_of(db, day)["1000"] >= 0
+        assert balances_as_of(db, day)["2000"] <= 0
+    assert refusals == 2
