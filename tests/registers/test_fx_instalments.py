@@ -149,9 +149,9 @@ def test_cancelling_the_remainder_after_instalments_leaves_zero(db):
     model.pay(db, 4_000_001, date(2026, 2, 3), spread=+10)
     model.revalue(db, "2026-03")
     model.pay(db, 3_333_333, date(2026, 3, 31), spread=-10)
-    award = f.cancel(db, award, on=date(2026, 3, 31))
-    dims = f.award_dims(award)
     rest = Money(model.original, "THB")
+    award = f.cancel(db, award, rest, on=date(2026, 3, 31))  # all that is left, by amount
+    dims = f.award_dims(award)
     assert legs_of(db, f.head(db)) == expect(
         leg("2000", model.carried, rest, **dims), leg("5000", -model.carried, -rest, **dims)
     )

@@ -63,6 +63,7 @@ def fund(db):
 # -- what is outstanding -----------------------------------------------------------------
 
 
+@f.PG_SUM_IS_DECIMAL
 def test_proposals_beyond_outstanding_count_proposed_and_approved_ones(db, fund):
     case, victim = fund
     f.donate(db, 10_000_000)
@@ -83,6 +84,7 @@ def test_proposals_beyond_outstanding_count_proposed_and_approved_ones(db, fund)
     f.assert_verified(db)
 
 
+@f.PG_SUM_IS_DECIMAL
 def test_foreign_outstanding_is_counted_in_the_award_currency(db, fund):
     case, _ = fund
     f.load_rates(db, ("THB",))
@@ -104,9 +106,22 @@ def test_foreign_outstanding_is_counted_in_the_award_currency(db, fund):
     f.propose(db, award, 1)
 
 
+@f.PG_SUM_IS_DECIMAL
+def test_commitments_and_free_cash_are_whole_minor_units(db, fund):
+    case, victim = fund
+    f.donate(db, 100_000)
+    award = f.register(db, case, victim, eur_money(50_000))
+    f.propose(db, award, 10_000)
+    assert awards.pending_minor(db, award.id) == 10_000
+    assert type(awards.pending_minor(db, award.id)) is int
+    assert disbursements.free_cash(db) == 90_000
+    assert type(disbursements.free_cash(db)) is int
+
+
 # -- what cash is free -------------------------------------------------------------------
 
 
+@f.PG_SUM_IS_DECIMAL
 def test_proposals_beyond_the_free_cash_are_refused(db, fund):
     case, victim = fund
     f.donate(db, 100_000)
@@ -127,6 +142,7 @@ def test_proposals_beyond_the_free_cash_are_refused(db, fund):
     f.refused(db, Invalid, _propose, db, award, 1)
 
 
+@f.PG_SUM_IS_DECIMAL
 def test_a_foreign_proposal_reserves_its_estimate_at_the_day_rate(db, fund):
     case, _ = fund
     f.load_rates(db, ("USD",))
@@ -416,6 +432,7 @@ def test_register_steps_dated_in_a_closed_month_are_409(db, fund):
         award_id=award.id,
         effective_on=PAID,
         reason="Closed",
+        amount=eur_money(1),
     )
     f.refused(
         db,

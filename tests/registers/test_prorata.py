@@ -184,6 +184,7 @@ def test_zero_shares_are_skipped(db):
     assert db.scalar(select(func.count()).select_from(Disbursement)) == 3
 
 
+@f.PG_SUM_IS_DECIMAL
 def test_weights_are_what_is_neither_paid_nor_proposed(db):
     f.donate(db, 10_000_000)
     one, two = _awards(db, f.new_case(db), [1_000_000, 1_000_000])
@@ -215,8 +216,7 @@ def test_case_round_is_limited_to_the_case_net_proceeds(db):
     case, other = f.new_case(db), f.new_case(db, "CR-2026-002")
     cash = f.forfeit(db, f.seize(db, case, eur_money(1_000_000)))
     f.spend(db, 30_000, kind="custody", asset_id=cash.id)
-    cid = case.id
-    assert case_net_proceeds(db, cid) == 970_000
+    assert case_net_proceeds(db, case.id) == 970_000
     one, two = _awards(db, case, [600_000, 500_000])
     (elsewhere,) = _awards(db, other, [400_000])
     error = f.refused(
@@ -247,6 +247,7 @@ def test_case_round_is_limited_to_the_case_net_proceeds(db):
     f.assert_verified(db)
 
 
+@f.PG_SUM_IS_DECIMAL
 def test_round_refuses_more_than_the_awards_need_or_the_free_cash(db):
     f.donate(db, 50_000)
     _awards(db, f.new_case(db), [30_000, 40_000])
