@@ -60,8 +60,14 @@ def commit() -> None:
 def finish_request(response: Response) -> Response:
     """Commit a successful request's work; turn a failed commit into a problem response."""
     db_session = g.get("db_session")
-    if db_session is None or response.status_code >= 400:
+    if db_session is None:
         return response
+    if response.status_code >= 400:
+        # A twin with the same Idempotency-Key may have won while this one waited for
+        # the books' lock and was then refused (the award already fully proposed, say):
+        # the client must get the winner's answer, not the refusal.
+        db_session.rollback()
+        return _concurrent_replay() or response
     from app import idempotency
     from app.errors import problem
 

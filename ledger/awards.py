@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import audit, validate
@@ -28,6 +28,7 @@ from ledger.journal import Line, post_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Award, Disbursement, SubledgerBalance
+from ledger.models.base import summed
 from ledger.money import Money
 from ledger.victims import get_victim
 
@@ -126,7 +127,7 @@ def get_award(session: Session, award_id: object, field: str | None = None) -> A
 def pending_minor(session: Session, award_id: int) -> int:
     """What proposed and approved payments of the award already commit (award currency)."""
     return session.scalar(
-        select(func.coalesce(func.sum(Disbursement.amount_minor), 0)).where(
+        select(summed(Disbursement.amount_minor)).where(
             Disbursement.award_id == award_id, Disbursement.status.in_(PENDING)
         )
     )

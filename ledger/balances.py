@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import Account, AccountBalance, JournalEntry, JournalHead, Posting
+from ledger.models.base import summed
 
 
 @dataclass(frozen=True)
@@ -63,16 +64,16 @@ def current_balances(session: Session) -> dict[str, int]:
 
 def balances_as_of(session: Session, as_of: date) -> dict[str, int]:
     """Every account's balance from the postings of entries dated up to ``as_of``."""
-    summed = (
-        select(Posting.account_id, func.sum(Posting.amount).label("total"))
+    totals = (
+        select(Posting.account_id, summed(Posting.amount).label("total"))
         .join(JournalEntry, JournalEntry.number == Posting.entry_number)
         .where(JournalEntry.value_date <= as_of)
         .group_by(Posting.account_id)
         .subquery()
     )
     rows = session.execute(
-        select(Account.code, func.coalesce(summed.c.total, 0)).outerjoin(
-            summed, summed.c.account_id == Account.id
+        select(Account.code, func.coalesce(totals.c.total, 0)).outerjoin(
+            totals, totals.c.account_id == Account.id
         )
     )
     return {code: int(total) for code, total in rows}
@@ -104,8 +105,8 @@ def dimension_balance(session: Session, code: str, **dims: int) -> tuple[int, in
     """
     query = (
         select(
-            func.coalesce(func.sum(Posting.amount), 0),
-            func.coalesce(func.sum(Posting.original_amount), 0),
+            summed(Posting.amount),
+            summed(Posting.original_amount),
         )
         .join(Account, Account.id == Posting.account_id)
         .where(Account.code == code)
@@ -163,7 +164,7 @@ def account_activity(
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     ordered = base.order_by(*order)
     skipped = ordered.with_only_columns(Posting.amount).limit((page - 1) * per_page).subquery()
-    running = opening + int(session.scalar(select(func.coalesce(func.sum(skipped.c.amount), 0))))
+    running = opening + int(session.scalar(select(summed(skipped.c.amount))))
     lines = []
     for posting, value_date, memo in session.execute(
         ordered.offset((page - 1) * per_page).limit(per_page)
@@ -186,7 +187,7 @@ def account_activity(
 def _sum_before(session: Session, account_id: int, day: date) -> int:
     return int(
         session.scalar(
-            select(func.coalesce(func.sum(Posting.amount), 0))
+            select(summed(Posting.amount))
             .join(JournalEntry, JournalEntry.number == Posting.entry_number)
             .where(Posting.account_id == account_id, JournalEntry.value_date < day)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -78,7 +79,7 @@ def add_account(
     no_overdraft: bool = False,
 ) -> Account:
     """An administrator's new account, e.g. a USD bank account ``1001``."""
-    if not isinstance(code, str) or not code.isdigit() or not 1 <= len(code) <= 10:
+    if not isinstance(code, str) or not re.fullmatch(r"[0-9]{1,10}", code):
         raise Invalid.field("code", "must be 1 to 10 digits")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
         raise Invalid.field("name", "must be 1 to 120 characters")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import audit, validate
@@ -32,7 +32,7 @@ from ledger.journal import Line, get_entry, post_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Award, Disbursement
-from ledger.models.base import utcnow
+from ledger.models.base import summed, utcnow
 from ledger.models.registers import PAYMENT_METHODS
 from ledger.money import Money
 
@@ -67,9 +67,7 @@ def get_disbursement(session: Session, disbursement_id: object) -> Disbursement:
 def free_cash(session: Session) -> int:
     """Fund bank balance (functional) less what pending payments are expected to take."""
     committed = session.scalar(
-        select(func.coalesce(func.sum(Disbursement.estimate_minor), 0)).where(
-            Disbursement.status.in_(PENDING)
-        )
+        select(summed(Disbursement.estimate_minor)).where(Disbursement.status.in_(PENDING))
     )
     return current_balances(session).get(MAIN_BANK, 0) - committed
 

@@ -29,6 +29,7 @@ from ledger.fund import functional_currency
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Award, Disbursement, Distribution, Posting
+from ledger.models.base import summed
 from ledger.money import Money
 from ledger.prorata import allocate
 
@@ -142,17 +143,17 @@ def _in_award_currency(session: Session, award: Award, share: int, weight: int) 
 
 def case_net_proceeds(session: Session, case_id: int) -> int:
     earned = session.scalar(
-        select(func.coalesce(-func.sum(Posting.amount), 0))
+        select(func.coalesce(-summed(Posting.amount), 0))
         .join(Account, Account.id == Posting.account_id)
         .where(Account.code.in_(CASE_PROCEEDS), Posting.case_id == case_id)
     )
     paid = session.scalar(
-        select(func.coalesce(func.sum(Posting.amount), 0))
+        select(summed(Posting.amount))
         .join(Account, Account.id == Posting.account_id)
         .where(Account.code == "1000", Posting.case_id == case_id, Posting.award_id.is_not(None))
     )
     committed = session.scalar(
-        select(func.coalesce(func.sum(Disbursement.estimate_minor), 0))
+        select(summed(Disbursement.estimate_minor))
         .join(Award, Award.id == Disbursement.award_id)
         .where(Award.case_id == case_id, Disbursement.status.in_(PENDING))
     )

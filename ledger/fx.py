@@ -60,11 +60,15 @@ def parse_ecb_csv(text: str) -> list[Rate]:
 
     An unreadable file raises :class:`Invalid` naming line and column.
     """
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    rows = [[cell.strip() for cell in row] for row in rows if any(c.strip() for c in row)]
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows = []  # (line number in the file, cells), blank lines skipped but counted
+    for cells in reader:
+        cells = [cell.strip() for cell in cells]
+        if any(cells):
+            rows.append((reader.line_num, cells))
     if not rows:
         raise Invalid.field("file", "is empty")
-    header = rows[0]
+    header = rows[0][1]
     if "TIME_PERIOD" in header and "OBS_VALUE" in header and "CURRENCY" in header:
         return list(_parse_sdmx(header, rows[1:]))
     if header and header[0].lower() == "date":
@@ -72,22 +76,31 @@ def parse_ecb_csv(text: str) -> list[Rate]:
     raise Invalid.field("file", "is not an ECB reference-rate CSV (no Date or TIME_PERIOD column)")
 
 
-def _parse_wide(header: list[str], rows: list[list[str]]) -> Iterator[Rate]:
+def _parse_wide(header: list[str], rows: list[tuple[int, list[str]]]) -> Iterator[Rate]:
     currencies = header[1:]
     for position, code in enumerate(currencies, start=2):
         if code and not re.fullmatch(r"[A-Z]{3}", code):
             raise Invalid.field("file", f"column {position}: {code!r} is not a currency code")
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         day = _parse_ecb_date(row[0], line)
-        for code, cell in zip(currencies, row[1:], strict=False):
-            if not code or not cell or cell.upper() == "N/A":
+        for position, cell in enumerate(row[1:], start=2):
+            code = currencies[position - 2] if position - 2 < len(currencies) else ""
+            if not cell or cell.upper() == "N/A":
                 continue
+            if not code:
+                raise Invalid.field(
+                    "file", f"line {line}, column {position}: a value under no currency"
+                )
             yield Rate(code, day, _parse_cell(cell, line, code))
 
 
-def _parse_sdmx(header: list[str], rows: list[list[str]]) -> Iterator[Rate]:
+def _parse_sdmx(header: list[str], rows: list[tuple[int, list[str]]]) -> Iterator[Rate]:
     col = {name: i for i, name in enumerate(header)}
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
+        if len(row) < len(header):
+            raise Invalid.field(
+                "file", f"line {line}: {len(row)} cells, the header has {len(header)}"
+            )
         if col.get("CURRENCY_DENOM") is not None and row[col["CURRENCY_DENOM"]] != "EUR":
             continue
         cell = row[col["OBS_VALUE"]]
@@ -137,16 +150,17 @@ def store_rates(session: Session, rates: Iterable[Rate], source: str) -> tuple[i
     Changing a stored rate is safe for the books (every posting keeps the
     functional amount it was converted at) and is how a mistyped rate is fixed.
     """
-    added = changed = 0
+    rates = list(rates)
     for rate in rates:
         check_currency(rate.currency)
-        existing = session.scalar(
-            select(FxRate).where(FxRate.currency == rate.currency, FxRate.date == rate.date)
-        )
+    stored = _stored_rates(session, rates)
+    added = changed = 0
+    for rate in rates:
+        existing = stored.get((rate.currency, rate.date))
         if existing is None:
-            session.add(
-                FxRate(currency=rate.currency, date=rate.date, rate=rate.rate, source=source)
-            )
+            row = FxRate(currency=rate.currency, date=rate.date, rate=rate.rate, source=source)
+            session.add(row)
+            stored[(rate.currency, rate.date)] = row
             added += 1
         elif existing.rate != rate.rate:
             existing.rate = rate.rate
@@ -154,6 +168,15 @@ def store_rates(session: Session, rates: Iterable[Rate], source: str) -> tuple[i
             changed += 1
     session.flush()
     return added, changed
+
+
+def _stored_rates(session: Session, rates: list[Rate]) -> dict:
+    """The stored rows for the dates in ``rates``, in one query rather than one per rate."""
+    if not rates:
+        return {}
+    days = {r.date for r in rates}
+    rows = session.scalars(select(FxRate).where(FxRate.date >= min(days), FxRate.date <= max(days)))
+    return {(row.currency, row.date): row for row in rows}
 
 
 def import_ecb_csv(session: Session, text: str, functional: str, source: str) -> tuple[int, int]:

@@ -97,7 +97,7 @@ def post_entry(
     """
     functional = functional_currency(session)
     legs = _validate(session, lines, functional)
-    _check_text(memo, event)
+    _check_text(memo, event, created_by, source, idempotency_key)
     request = chain.request_fingerprint(value_date, memo, event, source, reverses, legs)
 
     if idempotency_key is not None:
@@ -266,11 +266,24 @@ def _validate(session: Session, lines: Sequence[Line], functional: str) -> list[
     return legs
 
 
-def _check_text(memo: str, event: str) -> None:
-    if not isinstance(memo, str) or len(memo) > MAX_MEMO:
-        raise Invalid.field("memo", f"must be text of at most {MAX_MEMO} characters")
-    if not isinstance(event, str) or not 1 <= len(event) <= 64:
-        raise Invalid.field("event", "must be 1 to 64 characters")
+def _check_text(memo, event, created_by, source, idempotency_key) -> None:
+    """What goes into the entry's text columns fits them and holds no control characters."""
+    _text("memo", memo, 0, MAX_MEMO)
+    _text("event", event, 1, 64)
+    _text("created_by", created_by, 1, 64)
+    if idempotency_key is not None:
+        _text("idempotency_key", idempotency_key, 1, 128)
+    if source is not None:
+        _text("source_type", source[0], 1, 32)
+        if not isinstance(source[1], int) or isinstance(source[1], bool) or source[1] < 1:
+            raise Invalid.field("source_id", "must be a positive integer")
+
+
+def _text(field: str, value: object, least: int, most: int) -> None:
+    if not isinstance(value, str) or not least <= len(value) <= most:
+        raise Invalid.field(field, f"must be text of {least} to {most} characters")
+    if any(ord(c) < 32 and c not in "\t\n" for c in value):
+        raise Invalid.field(field, "must not contain control characters")
 
 
 def _replay(session: Session, key: str, request: str) -> JournalEntry | None:
@@ -319,13 +332,18 @@ def _apply_balances(session: Session, legs: list[_Leg], functional: str) -> None
         if account.currency is not None:
             original += sum(leg.original.minor for leg in account_legs)
         if account.overdraft_scope == "account":
-            _refuse_overdraft(account, balance, functional)
+            # A foreign-currency bank account is overdrawn when its own currency runs out;
+            # its functional value moves with the rate and is restated at month end.
             if account.currency is not None and account.currency != functional:
                 _refuse_overdraft(account, original, account.currency)
+            else:
+                _refuse_overdraft(account, balance, functional)
         updates.append((row, balance, original, len(account_legs)))
         if account.overdraft_scope == "award":
             updates += _subledger_updates(session, account, account_legs)
     for row, balance, original, count in updates:
+        if row not in session:
+            session.add(row)
         row.balance, row.original_balance = balance, original
         if count is not None:
             row.postings += count
@@ -356,7 +374,7 @@ def _subledger_updates(session: Session, account: Account, legs: list[_Leg]) -> 
             original += row.original_balance
         _refuse_overdraft(account, balance, "functional", award_id)
         _refuse_overdraft(account, original, currency, award_id)
-        if row is None:
+        if row is None:  # added to the session only once every balance has passed
             row = SubledgerBalance(
                 account_id=account.id,
                 award_id=award_id,
@@ -364,7 +382,6 @@ def _subledger_updates(session: Session, account: Account, legs: list[_Leg]) -> 
                 balance=0,
                 original_balance=0,
             )
-            session.add(row)
         updates.append((row, balance, original, None))
     return updates
 

@@ -55,11 +55,24 @@ def check_currency(currency: str, field: str = "currency") -> str:
     return currency
 
 
-class Money(NamedTuple):
-    """An exact amount: ``minor`` units of ``currency``."""
-
+class _Fields(NamedTuple):
     minor: int
     currency: str
+
+
+class Money(_Fields):
+    """An exact amount: ``minor`` units of ``currency``.
+
+    Construction refuses anything but an ``int`` of minor units, so a Decimal
+    from a database SUM or a float can never become money unnoticed.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, minor: int, currency: str) -> Money:
+        if not isinstance(minor, int) or isinstance(minor, bool):
+            raise TypeError(f"Money needs an int of minor units, not {type(minor).__name__}")
+        return super().__new__(cls, minor, currency)
 
     @classmethod
     def parse(
@@ -82,6 +95,8 @@ class Money(NamedTuple):
             raise Invalid.field(
                 f"{field}.amount", 'must be a decimal string such as "1234.50", not a number'
             )
+        if len(text) > 40:  # before int(): Python refuses to parse very long digit strings
+            raise Invalid.field(f"{field}.amount", "is too large")
         match = _AMOUNT_RE.fullmatch(text)
         if match is None:
             raise Invalid.field(
@@ -135,6 +150,25 @@ class Money(NamedTuple):
 
     def __neg__(self) -> Money:
         return Money(-self.minor, self.currency)
+
+    # A NamedTuple would compare and repeat like a tuple: EUR 0.99 < JPY 100 must not
+    # silently be an answer, and Money * 2 must not become a 4-tuple.
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        return self.minor < _same_currency(self, other).minor
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        return self.minor <= _same_currency(self, other).minor
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        return self.minor > _same_currency(self, other).minor
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        return self.minor >= _same_currency(self, other).minor
+
+    def __mul__(self, other: object):  # type: ignore[override]
+        raise TypeError("Money is not multiplied; convert or allocate it explicitly")
+
+    __rmul__ = __mul__
 
     def __str__(self) -> str:
         return f"{self.currency} {self.amount_string()}"

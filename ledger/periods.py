@@ -19,7 +19,7 @@ from ledger.locks import lock_books
 from ledger.models import Period
 from ledger.models.base import utcnow
 
-_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH_RE = re.compile(r"^(19\d\d|2\d\d\d)-(0[1-9]|1[0-2])$")
 
 
 def month_of(day: date) -> str:
@@ -29,7 +29,7 @@ def month_of(day: date) -> str:
 def parse_month(text: object, field: str = "period") -> tuple[int, int]:
     match = _MONTH_RE.fullmatch(text) if isinstance(text, str) else None
     if match is None:
-        raise Invalid.field(field, "must be a month written YYYY-MM")
+        raise Invalid.field(field, "must be a month written YYYY-MM (1900 to 2999)")
     return int(match[1]), int(match[2])
 
 

@@ -24,6 +24,7 @@ from ledger.models import (
     Posting,
     SubledgerBalance,
 )
+from ledger.models.base import summed
 from ledger.models.journal import GENESIS_HASH
 
 _BATCH = 2000
@@ -118,22 +119,26 @@ def _entries_with_postings(session: Session):
 
 def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResult) -> None:
     sums = {
-        account_id: (int(total), int(original))
-        for account_id, total, original in session.execute(
+        account_id: (int(total), int(original), int(count))
+        for account_id, total, original, count in session.execute(
             select(
-                Posting.account_id, func.sum(Posting.amount), func.sum(Posting.original_amount)
+                Posting.account_id,
+                summed(Posting.amount),
+                summed(Posting.original_amount),
+                func.count(),
             ).group_by(Posting.account_id)
         )
     }
-    for account_id, currency, stored, stored_original in session.execute(
+    for account_id, currency, stored, stored_original, stored_count in session.execute(
         select(
             AccountBalance.account_id,
             Account.currency,
             AccountBalance.balance,
             AccountBalance.original_balance,
+            AccountBalance.postings,
         ).join(Account, Account.id == AccountBalance.account_id)
     ):
-        actual, actual_original = sums.get(account_id, (0, 0))
+        actual, actual_original, count = sums.get(account_id, (0, 0, 0))
         if currency is None:
             actual_original = 0  # multi-currency accounts keep no original-currency total
         if (stored, stored_original) != (actual, actual_original):
@@ -142,24 +147,36 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
                 f"({stored_original} {currency or 'mixed'}) but its postings sum to {actual} "
                 f"({actual_original} {currency or 'mixed'})"
             )
-    award_sums = dict(
-        (
-            (account_id, award_id),
-            (int(total), int(original)),
-        )
-        for account_id, award_id, total, original in session.execute(
-            select(
-                Posting.account_id,
-                Posting.award_id,
-                func.sum(Posting.amount),
-                func.sum(Posting.original_amount),
+        if stored_count != count:
+            result.problems.append(
+                f"account {codes.get(account_id)}: stored posting count {stored_count} "
+                f"but it has {count} postings"
             )
-            .join(Account, Account.id == Posting.account_id)
-            .where(Account.overdraft_scope == "award")
-            .group_by(Posting.account_id, Posting.award_id)
+    award_sums = {}
+    award_currencies: dict[tuple[int, int], set[str]] = {}
+    for account_id, award_id, currency, total, original in session.execute(
+        select(
+            Posting.account_id,
+            Posting.award_id,
+            Posting.currency,
+            summed(Posting.amount),
+            summed(Posting.original_amount),
         )
-    )
+        .join(Account, Account.id == Posting.account_id)
+        .where(Account.overdraft_scope == "award")
+        .group_by(Posting.account_id, Posting.award_id, Posting.currency)
+    ):
+        key = (account_id, award_id)
+        before = award_sums.get(key, (0, 0))
+        award_sums[key] = (before[0] + int(total), before[1] + int(original))
+        award_currencies.setdefault(key, set()).add(currency)
     for row in session.scalars(select(SubledgerBalance)):
+        currencies = award_currencies.get((row.account_id, row.award_id), set())
+        if currencies and currencies != {row.currency}:
+            result.problems.append(
+                f"account {codes.get(row.account_id)}, award {row.award_id}: stored in "
+                f"{row.currency} but its postings are in {', '.join(sorted(currencies))}"
+            )
         actual = award_sums.pop((row.account_id, row.award_id), (0, 0))
         if (row.balance, row.original_balance) != actual:
             result.problems.append(

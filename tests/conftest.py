@@ -116,10 +116,27 @@ def pg_engine(pg_url) -> Iterator[Engine]:
 
 def empty_postgres(engine: Engine) -> None:
     """Empty every table, bypassing the append-only triggers (superuser, tests only)."""
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    # DELETE is several times faster than TRUNCATE on tables this small; with the
+    # replica role neither the append-only triggers nor the foreign keys fire.
     with engine.begin() as connection:
         connection.execute(text("SET LOCAL session_replication_role = replica"))
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        for table in Base.metadata.sorted_tables:
+            for column in table.primary_key.columns:
+                if column.autoincrement is True or (
+                    column.autoincrement == "auto"
+                    and column.type.python_type is int
+                    and len(table.primary_key.columns) == 1
+                ):
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                            f"'{column.name}'), 1, false) "
+                            f"WHERE pg_get_serial_sequence('{table.name}', '{column.name}') "
+                            "IS NOT NULL"
+                        )
+                    )
 
 
 _counter = itertools.count()

@@ -30,3 +30,14 @@ def utcnow() -> datetime:
     A callable (never ``datetime.now()`` evaluated at import) so each row gets its own time.
     """
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def summed(column):
+    """``SUM(column)`` as a 64-bit integer, 0 when there are no rows.
+
+    PostgreSQL's SUM over BIGINT is NUMERIC, which psycopg hands back as a
+    Decimal; amounts must stay ints, so the cast happens in SQL on both engines.
+    """
+    from sqlalchemy import BigInteger, cast, func
+
+    return cast(func.coalesce(func.sum(column), 0), BigInteger)

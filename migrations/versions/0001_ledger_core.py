@@ -308,15 +308,32 @@ PG_FUNCTIONS = [
     DECLARE
         kind text;
         scope text;
+        fixed text;
+        functional text;
+        watched bigint[];
+        amount bigint;
     BEGIN
-        SELECT type, overdraft_scope INTO kind, scope FROM accounts WHERE id = NEW.account_id;
-        IF scope = TG_ARGV[0] AND (
-            (kind = 'asset' AND (NEW.balance < 0 OR NEW.original_balance < 0)) OR
-            (kind = 'liability' AND (NEW.balance > 0 OR NEW.original_balance > 0))
-        ) THEN
-            RAISE EXCEPTION 'fundledger: account % would be overdrawn', NEW.account_id
-                USING ERRCODE = 'check_violation';
+        SELECT type, overdraft_scope, currency INTO kind, scope, fixed
+          FROM accounts WHERE id = NEW.account_id;
+        IF scope IS DISTINCT FROM TG_ARGV[0] THEN
+            RETURN NEW;
         END IF;
+        SELECT functional_currency INTO functional FROM fund WHERE id = 1;
+        IF scope = 'award' THEN
+            -- an award's carrying value and its own-currency amount both stay on their side
+            watched := ARRAY[NEW.balance, NEW.original_balance];
+        ELSIF fixed IS NOT NULL AND fixed <> functional THEN
+            -- a foreign-currency bank account runs out in its own currency
+            watched := ARRAY[NEW.original_balance];
+        ELSE
+            watched := ARRAY[NEW.balance, NEW.original_balance];
+        END IF;
+        FOREACH amount IN ARRAY watched LOOP
+            IF (kind = 'asset' AND amount < 0) OR (kind = 'liability' AND amount > 0) THEN
+                RAISE EXCEPTION 'fundledger: account % would be overdrawn', NEW.account_id
+                    USING ERRCODE = 'check_violation';
+            END IF;
+        END LOOP;
         RETURN NEW;
     END $$
     """,
@@ -367,14 +384,27 @@ def _sqlite_triggers() -> list[str]:
         "WHEN EXISTS (SELECT 1 FROM periods WHERE month >= strftime('%Y-%m', NEW.value_date)) "
         "BEGIN SELECT RAISE(ABORT, 'fundledger: entry dated in a closed period'); END"
     )
+    # The balance that must not cross zero: an award's carrying value and its own-currency
+    # amount; a foreign-currency bank account's own currency; otherwise the functional one.
+    watched = {
+        "account": (
+            "(CASE WHEN a.currency IS NOT NULL AND a.currency <> "
+            "(SELECT functional_currency FROM fund WHERE id = 1) "
+            "THEN NEW.original_balance ELSE NEW.balance END)",
+            "NEW.original_balance",
+        ),
+        "award": ("NEW.balance", "NEW.original_balance"),
+    }
     for table, scope in (("account_balances", "account"), ("subledger_balances", "award")):
+        crossing = " OR ".join(
+            f"(a.type = 'asset' AND {v} < 0) OR (a.type = 'liability' AND {v} > 0)"
+            for v in watched[scope]
+        )
         for op_name in ("INSERT", "UPDATE"):
             statements.append(
                 f"CREATE TRIGGER {table}_no_overdraft_{op_name.lower()} "
                 f"BEFORE {op_name} ON {table} WHEN EXISTS (SELECT 1 FROM accounts a "
-                f"WHERE a.id = NEW.account_id AND a.overdraft_scope = '{scope}' AND ("
-                "(a.type = 'asset' AND (NEW.balance < 0 OR NEW.original_balance < 0)) OR "
-                "(a.type = 'liability' AND (NEW.balance > 0 OR NEW.original_balance > 0)))) "
+                f"WHERE a.id = NEW.account_id AND a.overdraft_scope = '{scope}' AND ({crossing})) "
                 "BEGIN SELECT RAISE(ABORT, 'fundledger: balance would be overdrawn'); END"
             )
     return statements

@@ -225,15 +225,6 @@ def raise_wrong_refusals(problems: list[str]) -> None:
         raise WrongRefusal(problems)
 
 
-#: On PostgreSQL, SUM() of a BIGINT column is NUMERIC: psycopg returns a Decimal.
-DECIMAL_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=WrongRefusal,
-    reason="BUG (PostgreSQL only): ledger.awards.pending_minor and ledger.disbursements."
-    "free_cash return Decimal (SUM of BIGINT is NUMERIC), so the 422 message of a refused "
-    "proposal crashes in Money.amount_string (ValueError; HTTP 500), and a distribution round "
-    "after any pending proposal crashes in prorata.allocate (TypeError)",
-)
 
 
 # -- A fund, built through the ledger services -------------------------------------------
@@ -387,7 +378,6 @@ def pending_total(session_factory, award_id: int | None = None) -> int:
 # -- 1. Proposals against one award -------------------------------------------------------
 
 
-@DECIMAL_BUG
 @REPEAT
 def test_parallel_proposals_never_commit_more_than_an_award_owes(engine, session_factory, gated):
     (award,) = build_fund(session_factory, cash=10_000_00, awards=[1000_00])
@@ -410,7 +400,6 @@ def test_parallel_proposals_never_commit_more_than_an_award_owes(engine, session
 # -- 2. Proposals against the fund's cash -------------------------------------------------
 
 
-@DECIMAL_BUG
 @REPEAT
 def test_parallel_proposals_never_commit_more_than_the_fund_holds(engine, session_factory, gated):
     awards = build_fund(session_factory, cash=1000_00, awards=[500_00] * 10)
@@ -578,7 +567,6 @@ def assert_http_books_sound(api: Api, award_ids: list[int]) -> None:
         assert 0 <= paid <= amount
 
 
-@DECIMAL_BUG
 @REPEAT
 def test_parallel_proposals_and_executions_over_http(app, client, engine, session_factory, gated):
     alice, bob, awards = http_fund(client, session_factory, cash=1200_00, awards=[1000_00] * 2)
@@ -724,13 +712,6 @@ def test_parallel_twins_with_one_idempotency_key_create_one_payment(
     idempotent_twins(app, client, engine, session_factory, amount=100_00, gated=gated)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=WrongRefusal,
-    reason="BUG: a twin that queued behind the winner is refused (the award is then fully "
-    "proposed: 422, or 500 while the Decimal bug lasts) instead of replaying the winner's 201; "
-    "app/db.finish_request looks for a concurrent twin only after an IntegrityError",
-)
 @pytest.mark.parametrize("rep", [1, 2])
 def test_parallel_twins_for_the_whole_award_replay_the_first_response(
     app, client, engine, session_factory, rep
@@ -743,7 +724,6 @@ def test_parallel_twins_for_the_whole_award_replay_the_first_response(
 # -- 6. Distribution rounds racing with proposals -----------------------------------------
 
 
-@DECIMAL_BUG
 @REPEAT
 def test_parallel_distributions_and_proposals_stay_within_cash_and_awards(
     engine, session_factory, gated

@@ -306,12 +306,6 @@ def test_invalid_entries_are_refused_naming_the_field(db, session_factory):
     assert caught.value.errors == {"postings.0.account": ["account 5200 is closed"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: post_entry does not check created_by (String(64)), idempotency_key "
-    "(String(128)), the source type (String(32)) or NUL characters in memo: SQLite stores "
-    "them as given, PostgreSQL raises a raw DataError (a 500) instead of Invalid",
-)
 def test_values_the_columns_cannot_hold_are_invalid(db):
     failures = []
     for kwargs in (
@@ -705,13 +699,6 @@ def test_usd_bank_account_is_checked_in_usd(db, session_factory):
     assert balance(db, "1001") == (0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Overdraft,
-    reason="BUG: a foreign-currency no-overdraft account is also checked in functional units "
-    "(ledger and DB trigger), so after the USD rose a USD account cannot pay out its last "
-    "dollars: USD 1,000.00 in at EUR 853.17 cannot go out at EUR 870.00",
-)
 def test_usd_bank_account_can_be_emptied_after_the_dollar_rose(db):
     add_usd_bank(db)
     post(db, [Line.debit("1001", 85317, Money(100000, "USD")), Line.credit("4200", 85317)])
@@ -724,12 +711,6 @@ def test_usd_bank_account_can_be_emptied_after_the_dollar_rose(db):
     assert balance(db, "1001")[1] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _apply_balances adds a new SubledgerBalance to the session before every "
-    "balance is checked; a later Overdraft leaves that row (and the award's currency) behind "
-    "for whoever commits the session",
-)
 def test_refused_entry_leaves_no_award_subledger_behind(db, session_factory):
     add_usd_bank(db)  # id after 2000's, so it is checked after the award subledger
     db.commit()

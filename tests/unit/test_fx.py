@@ -122,11 +122,6 @@ def test_sdmx_bad_value_names_line_and_currency():
     assert "line 3" in message and "USD" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="BUG: a short SDMX row (fewer cells than the header) raises IndexError, not Invalid",
-)
 def test_sdmx_truncated_row_is_invalid():
     text = SDMX + "EXR.D.CHF.EUR.SP00.A,D,CHF\n"
     with pytest.raises(Invalid) as caught:
@@ -170,11 +165,6 @@ def test_not_an_ecb_file(text):
     assert list(caught.value.errors) == ["file"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: blank lines are dropped before numbering, so errors after a blank line "
-    "name the wrong line (here line 3 for a value on line 4)",
-)
 def test_line_numbers_count_blank_lines():
     text = "Date,USD,\n2026-01-02,1.1721,\n\n2026-01-05,abc,\n"
     with pytest.raises(Invalid) as caught:
@@ -182,11 +172,6 @@ def test_line_numbers_count_blank_lines():
     assert "line 4" in caught.value.errors["file"][0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a value in a column without a currency header is silently dropped; a row "
-    "longer than the header is malformed and should be refused naming line and column",
-)
 def test_row_longer_than_header_is_refused():
     with pytest.raises(Invalid) as caught:
         parse_ecb_csv("Date,USD\n2026-01-02,1.1721,183.94\n")
