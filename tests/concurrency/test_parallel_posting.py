@@ -20,7 +20,8 @@ from ledger.balances import current_balances
 from ledger.chart import get_account
 from ledger.errors import Conflict, Overdraft
 from ledger.journal import Line, post_entry, reverse_entry
-from ledger.models import JournalEntry, JournalHead, SubledgerBalance
+from ledger.models import JournalEntry, JournalHead, Period, SubledgerBalance
+from ledger.periods import close_month
 from ledger.verify import verify_journal
 
 pytestmark = pytest.mark.postgres_only
@@ -66,7 +67,7 @@ def run_in_parallel(
 def post(session: Session, lines: list[Line], memo: str = "", **kwargs) -> int:
     entry = post_entry(
         session,
-        value_date=DAY,
+        value_date=kwargs.pop("value_date", DAY),
         memo=memo,
         event=kwargs.pop("event", "journal.manual"),
         lines=lines,
@@ -212,4 +213,34 @@ def test_same_idempotency_key_from_parallel_callers_makes_one_entry(session_fact
         assert [entry.number for entry in keyed] == [2]
         assert session.get(JournalHead, 1).last_number == 2
         assert current_balances(session)["1000"] == 30_00
+    assert_books_verify(session_factory)
+
+
+def test_closing_a_month_while_others_post_into_it(session_factory):
+    """Posting and closing queue on one lock: nothing lands in a month after it closed."""
+    february = date(2026, 2, 27)
+
+    def close(session: Session) -> str:
+        return close_month(session, "2026-02", closed_by=USER, today=date(2026, 12, 31)).month
+
+    def late_bill(session: Session) -> int:
+        return post(
+            session,
+            [Line.debit("5500", 1_00), Line.credit("2200", 1_00)],
+            "late bill",
+            value_date=february,
+        )
+
+    work = [late_bill] * 4 + [close] + [late_bill] * 4
+    results = run_in_parallel(session_factory, work)
+
+    assert results[4] == ("ok", "2026-02")
+    counts = outcomes(results)
+    assert counts["ok"] + counts["PeriodClosed"] == len(work)
+    with session_factory() as session:
+        closed_at = session.get(Period, "2026-02").closed_at
+        entries = session.scalars(select(JournalEntry).order_by(JournalEntry.number)).all()
+        assert len(entries) == counts["ok"] - 1
+        assert all(entry.posted_at < closed_at for entry in entries)
+        assert [entry.number for entry in entries] == list(range(1, len(entries) + 1))
     assert_books_verify(session_factory)
