@@ -18,7 +18,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, exc, func, insert, inspect, make_url, select, text, update
 
-from ledger.database import make_engine
+from ledger.balances import current_balances
+from ledger.chart import seed_chart
+from ledger.database import make_engine, make_sessionmaker
+from ledger.fund import initialise_fund
 from ledger.journal import Line, post_entry
 from ledger.models import (
     Account,
@@ -31,6 +34,7 @@ from ledger.models import (
 )
 from ledger.models.base import utcnow
 from ledger.periods import close_month
+from ledger.verify import verify_journal
 from migrations import alembic_config, current_revision, upgrade
 from tests.conftest import BACKEND
 
@@ -173,7 +177,7 @@ def test_guard_triggers_exist_after_upgrade(scratch_engine):
     upgrade(scratch_engine)
     assert expected_triggers() <= triggers(scratch_engine)
     if BACKEND == "postgresql":
-        assert PG_FUNCTIONS <= functions(scratch_engine)
+        assert functions(scratch_engine) >= PG_FUNCTIONS
 
 
 def test_downgrade_to_base_then_upgrade_again(scratch_engine):
@@ -191,6 +195,51 @@ def test_downgrade_to_base_then_upgrade_again(scratch_engine):
     assert expected_triggers() <= triggers(scratch_engine)
     tables = set(inspect(scratch_engine).get_table_names())
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
+
+
+def revisions_base_to_head() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+def test_every_migration_steps_down_and_up_again(scratch_engine):
+    config = alembic_config(scratch_engine)
+    for revision in revisions_base_to_head():
+        command.upgrade(config, revision)
+        command.downgrade(config, "-1")
+        command.upgrade(config, revision)
+        assert current_revision(scratch_engine) == revision
+    assert drift(scratch_engine) == []
+
+
+def test_upgrading_an_existing_fund_keeps_its_books(scratch_engine):
+    """A fund created at the first revision still verifies after every later migration."""
+    first, *later = revisions_base_to_head()
+    upgrade(scratch_engine, first)
+    sessions = make_sessionmaker(scratch_engine)
+    with sessions.begin() as session:
+        initialise_fund(session, name="Old Fund", functional_currency="EUR")
+        seed_chart(session, "EUR")
+        post_entry(
+            session,
+            value_date=DAY,
+            memo="grant",
+            event="receipt.grant",
+            lines=[Line.debit("1000", 250_00), Line.credit("4200", 250_00)],
+            created_by="migration-test",
+        )
+    with sessions() as session:
+        before = verify_journal(session)
+    assert before.ok and before.entries == 1
+
+    upgrade(scratch_engine)
+    with sessions() as session:
+        after = verify_journal(session)
+        assert current_balances(session)["1000"] == 250_00
+    assert after.ok, after.problems
+    assert (after.entries, after.head_hash) == (before.entries, before.head_hash)
+    assert expected_triggers() <= triggers(scratch_engine)
+    assert current_revision(scratch_engine) == (later or [first])[-1]
 
 
 # -- the guards at work, on the shared test database ---------------------------------------
