@@ -323,6 +323,20 @@ def test_import_rates_adds_rates_once(cli, initialised):
     assert count(initialised, FxRate) == added
 
 
+def test_import_rates_corrects_a_changed_rate(cli, initialised, tmp_path):
+    assert_ok(cli("import-rates", str(SAMPLE)))
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text(SAMPLE.read_text().replace("2026-01-02,1.1721,", "2026-01-02,1.1725,"))
+    result = cli("import-rates", str(corrected))
+    assert_ok(result)
+    assert "0 rate(s) added, 1 corrected" in result.stdout
+    with make_sessionmaker(initialised)() as session:
+        row = session.scalar(
+            select(FxRate).where(FxRate.currency == "USD", FxRate.date == date(2026, 1, 2))
+        )
+        assert (row.rate, row.source) == (Decimal("1.1725"), "corrected.csv")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -419,6 +433,21 @@ def test_verify_names_the_entry_altered_behind_the_applications_back(
     problems = [line for line in result.stdout.splitlines() if line.startswith("PROBLEM")]
     assert problems and problems[0].startswith("PROBLEM entry 2:"), result.stdout
     assert "FAILED" in result.stdout
+
+
+def test_verify_names_an_account_whose_stored_balance_was_altered(cli, initialised):
+    post_some_entries(initialised)
+    with initialised.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE account_balances SET balance = balance + 1 WHERE account_id = "
+                "(SELECT id FROM accounts WHERE code = '5000')"
+            )
+        )
+    result = cli("verify")
+    assert result.returncode == 1
+    problems = [line for line in result.stdout.splitlines() if line.startswith("PROBLEM")]
+    assert len(problems) == 1 and problems[0].startswith("PROBLEM account 5000:"), result.stdout
 
 
 @pytest.mark.xfail(
