@@ -41,20 +41,11 @@ from ledger.models import (
 from ledger.money import Money, exponent
 from ledger.pii import PiiCipher, generate_key
 from ledger.verify import verify_journal
-from tests.conftest import BACKEND, DATA
+from tests.conftest import DATA
 
 ADMIN, OTHER, THIRD = "alice", "bob", "carol"
 CIPHER = PiiCipher.from_setting(generate_key())
 RATES_FILE = DATA / "eurofxref-hist-sample.csv"
-
-#: Marks a test that hits the PostgreSQL SUM()-is-NUMERIC bug (passes on SQLite).
-PG_SUM_IS_DECIMAL = pytest.mark.xfail(
-    BACKEND == "postgresql",
-    strict=True,
-    reason="BUG (PostgreSQL): SUM(bigint) is NUMERIC, so awards.pending_minor and "
-    "disbursements.free_cash return Decimal (cancel without amount: 422; refusal messages: "
-    "ValueError/500; distribute: TypeError)",
-)
 
 OPENED = date(2026, 1, 2)
 SEIZED = date(2026, 1, 5)

@@ -300,7 +300,6 @@ def test_award_cancelled_in_full(db, case):
     f.assert_verified(db)
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_award_reduced_then_cancelled_after_a_payment_relieves_the_unpaid_part_only(rated, case):
     db = rated
     f.donate(db, 5_000_000)
@@ -339,7 +338,6 @@ def test_award_reduced_then_cancelled_after_a_payment_relieves_the_unpaid_part_o
     f.assert_verified(db)
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_cancelling_refuses_what_pending_proposals_commit(db, case):
     f.donate(db, 5_000_000)
     award = f.register(db, case, f.new_victim(db), eur_money(1_000_000))

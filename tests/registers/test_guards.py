@@ -63,7 +63,6 @@ def fund(db):
 # -- what is outstanding -----------------------------------------------------------------
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_proposals_beyond_outstanding_count_proposed_and_approved_ones(db, fund):
     case, victim = fund
     f.donate(db, 10_000_000)
@@ -84,7 +83,6 @@ def test_proposals_beyond_outstanding_count_proposed_and_approved_ones(db, fund)
     f.assert_verified(db)
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_foreign_outstanding_is_counted_in_the_award_currency(db, fund):
     case, _ = fund
     f.load_rates(db, ("THB",))
@@ -106,7 +104,6 @@ def test_foreign_outstanding_is_counted_in_the_award_currency(db, fund):
     f.propose(db, award, 1)
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_commitments_and_free_cash_are_whole_minor_units(db, fund):
     case, victim = fund
     f.donate(db, 100_000)
@@ -121,7 +118,6 @@ def test_commitments_and_free_cash_are_whole_minor_units(db, fund):
 # -- what cash is free -------------------------------------------------------------------
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_proposals_beyond_the_free_cash_are_refused(db, fund):
     case, victim = fund
     f.donate(db, 100_000)
@@ -142,7 +138,6 @@ def test_proposals_beyond_the_free_cash_are_refused(db, fund):
     f.refused(db, Invalid, _propose, db, award, 1)
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_a_foreign_proposal_reserves_its_estimate_at_the_day_rate(db, fund):
     case, _ = fund
     f.load_rates(db, ("USD",))

@@ -184,7 +184,6 @@ def test_zero_shares_are_skipped(db):
     assert db.scalar(select(func.count()).select_from(Disbursement)) == 3
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_weights_are_what_is_neither_paid_nor_proposed(db):
     f.donate(db, 10_000_000)
     one, two = _awards(db, f.new_case(db), [1_000_000, 1_000_000])
@@ -247,7 +246,6 @@ def test_case_round_is_limited_to_the_case_net_proceeds(db):
     f.assert_verified(db)
 
 
-@f.PG_SUM_IS_DECIMAL
 def test_round_refuses_more_than_the_awards_need_or_the_free_cash(db):
     f.donate(db, 50_000)
     _awards(db, f.new_case(db), [30_000, 40_000])
