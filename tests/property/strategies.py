@@ -52,11 +52,12 @@ foreign_amounts = st.integers(min_value=100, max_value=150_000)
 
 @dataclass(frozen=True)
 class Donation:
-    """1000 / 4200: money in."""
+    """1000 / 4200: money in, with any printable memo (tabs and newlines allowed)."""
 
     day: date
     amount: int
     keyed: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,12 @@ def adjustments(draw) -> Adjustment:
 
 
 keyed = st.booleans()
-donations = st.builds(Donation, days, amounts, keyed)
+#: What the ledger accepts in a memo: any text but control characters other than tab and newline.
+notes = st.text(
+    st.characters(exclude_characters=[chr(c) for c in range(32) if chr(c) not in "\t\n"]),
+    max_size=60,
+)
+donations = st.builds(Donation, days, amounts, keyed, notes)
 operation = st.one_of(
     donations,
     donations,

@@ -203,7 +203,7 @@ class Player:
     def _Donation(self, index: int, op: Donation) -> None:
         legs = (eur("1000", op.amount), eur("4200", -op.amount))
         self.post(
-            Request(op.day, legs, f"donation #{index}", "receipt.donation", self.key(index, op))
+            Request(op.day, legs, f"{op.note}#{index}", "receipt.donation", self.key(index, op))
         )
 
     def _AdminCost(self, index: int, op: AdminCost) -> None:
@@ -476,6 +476,8 @@ def test_balances_agree_on_random_histories(session_factory, reset_database, his
         for posted in model.entries:
             entry = session.get(JournalEntry, posted.number)
             assert entry.value_date == posted.day
+            if posted.request is not None:
+                assert entry.memo == posted.request.memo
             assert entry.reverses == posted.reverses
             if posted.number in model.reversed:
                 assert entry.reversed_by is not None
