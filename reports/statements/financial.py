@@ -220,8 +220,8 @@ def _seized_non_cash(session: Session, as_of: date) -> dict[str, tuple[int, int]
 
 def _seizure_notes(seized: dict[str, tuple[int, int]], as_of: date, meta: Meta) -> list[str]:
     notes = [
-        "Non-cash assets under seizure are not fund assets until a court forfeits them; "
-        "they are not included above (asset register)."
+        "Non-cash assets under seizure are not fund assets until forfeited: "
+        "they are not included above."
     ]
     if not seized:
         notes.append(f"No non-cash assets were under seizure on {as_of.isoformat()}.")
@@ -277,8 +277,7 @@ def financial_performance(session: Session, request: ReportRequest) -> Statement
             "surplus": surplus,
         },
         notes=[
-            "Year-end closing entries, which transfer the result of a year to 3000 Fund "
-            "balance, are not revenue or expenses and are left out."
+            "Year-end closing entries (a year's result moved to 3000 Fund balance) are left out."
         ],
     )
 
@@ -365,9 +364,9 @@ def net_assets(session: Session, request: ReportRequest) -> Statement:
             "closed_into_fund_balance": closed,
         },
         notes=[
-            "Net assets are assets less liabilities: the fund balance (3000) plus revenue "
-            "less expenses not yet closed into it at a year end.",
-            "Other movements are entries posted directly to net-asset accounts, other than "
+            "Net assets are assets less liabilities: the fund balance (3000) and the surplus "
+            "not yet closed into it.",
+            "Other movements: entries posted straight to net-asset accounts, other than "
             "year-end closes.",
         ],
     )
@@ -546,10 +545,10 @@ def _cash_notes(
     cash_accounts: list[Account], originals: dict[str, int], closing: dict[str, int], meta: Meta
 ) -> list[str]:
     functional = meta.functional_currency
+    codes = ", ".join(a.code for a in cash_accounts) or "none"
     notes = [
-        "Cash is the fund's bank accounts: "
-        + (", ".join(f"{a.code} {a.name}" for a in cash_accounts) or "none")
-        + ". Seized cash in escrow (1010) is held for its owners and is not the fund's cash."
+        f"Cash is the fund's bank accounts ({codes}); "
+        "seized cash in escrow is held for its owners, not the fund."
     ]
     for account in cash_accounts:
         if account.currency != functional:

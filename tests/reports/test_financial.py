@@ -32,6 +32,7 @@ from ledger.models import JournalEntry
 from ledger.money import Money, format_amount
 from ledger.pii import PiiCipher, generate_key
 from reports.context import ReportRequest
+from reports.render import render
 from reports.statements import build_statement
 from tests.conftest import DATA, auth
 
@@ -555,6 +556,9 @@ def test_cash_flow(small):
         },
     ]
     assert any("USD 1,000.00 carried at EUR 847.39" in note for note in st.notes)
+    printed_lines = pdf_lines(b"".join(render(st, "pdf")))
+    for note in st.notes:  # printed whole, not cut short with an ellipsis
+        assert " ".join(note.split()) in printed_lines, note
 
     february = lines(
         statement(small, "cash-flow", date_from=date(2026, 2, 1), date_to=date(2026, 2, 28))
@@ -621,6 +625,13 @@ def money(cell) -> int:
         return cell
     assert cell["currency"] == "EUR"
     return Money.parse(cell["amount"], "EUR", allow_negative=True).minor
+
+
+def pdf_lines(pdf: bytes) -> list[str]:
+    """The PDF's text, line by line as laid out, with runs of spaces collapsed."""
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    text = "\n".join(page.extract_text(extraction_mode="layout") for page in pages)
+    return [" ".join(line.split()) for line in text.splitlines()]
 
 
 def printed(minor: int) -> str:
@@ -702,14 +713,14 @@ def _check_formats(expected, got: dict[str, bytes]) -> None:
             assert money(document[key]) == value, (expected.slug, key)
 
     # The PDF prints each subtotal and total with the JSON's figures, on the same line.
-    pages = PdfReader(io.BytesIO(got["pdf"])).pages
-    text = "\n".join(page.extract_text(extraction_mode="layout") for page in pages)
-    assert f"Journal head hash {document['head_hash']}" in text
-    assert f"Page 1 of {len(pages)}" in text
-    printed_lines = [" ".join(line.split()) for line in text.splitlines()]
+    printed_lines = pdf_lines(got["pdf"])
+    assert f"Journal head hash {document['head_hash']}" in printed_lines
+    assert any(line.endswith("Page 1 of 1") for line in printed_lines)
     for line in structure:
         figures = " ".join(printed(money(line[key])) for key in amount_keys if key in line)
-        assert f"{line['line']} {figures}" in printed_lines, (expected.slug, line, text)
+        assert f"{line['line']} {figures}" in printed_lines, (expected.slug, line, printed_lines)
+    for note in expected.notes:  # whole, not cut short with an ellipsis
+        assert " ".join(note.split()) in printed_lines, (note, printed_lines)
 
     # CSV and XLSX: the metadata, then the table, with exact decimal amounts.
     parsed = list(csv.reader(io.StringIO(got["csv"].decode("utf-8"))))
