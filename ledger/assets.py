@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import audit, validate
@@ -26,7 +27,7 @@ from ledger.fx import to_functional
 from ledger.journal import Line, post_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
-from ledger.models import Asset
+from ledger.models import Account, Asset, JournalEntry, Posting
 from ledger.models.registers import ASSET_KINDS
 from ledger.money import Money
 
@@ -131,6 +132,7 @@ def forfeit_asset(
     _require_state(asset, "seized", "be forfeited")
     if forfeited_on < asset.seized_on:
         raise Invalid.field("forfeited_on", "cannot be before the asset was seized")
+    _not_before_escrow(session, asset, forfeited_on, "forfeited_on")
     functional = functional_currency(session)
     dims = {"asset_id": asset.id, "case_id": asset.case_id}
     memo = f"Forfeiture of asset {asset.id} (order {order_reference})"
@@ -244,6 +246,7 @@ def release_asset(
     _require_state(asset, "seized", "be released")
     if released_on < asset.seized_on:
         raise Invalid.field("released_on", "cannot be before the asset was seized")
+    _not_before_escrow(session, asset, released_on, "released_on")
     if asset.kind == "cash":
         carried, original = dimension_balance(session, ESCROW, asset_id=asset.id)
         cash = Money(original, asset.estimated_currency)
@@ -271,6 +274,18 @@ def _fresh(session: Session, asset_id: object) -> Asset:
     asset = get_asset(session, asset_id)
     session.refresh(asset)  # re-read under the lock
     return asset
+
+
+def _not_before_escrow(session: Session, asset: Asset, day: date, field: str) -> None:
+    """Seized cash leaves escrow whole: not before interest already booked on it."""
+    last = session.scalar(
+        select(func.max(JournalEntry.value_date))
+        .join(Posting, Posting.entry_number == JournalEntry.number)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Account.code == ESCROW, Posting.asset_id == asset.id)
+    )
+    if last is not None and day < last:
+        raise Invalid.field(field, f"cannot be before {last.isoformat()}, when escrow last moved")
 
 
 def _require_state(asset: Asset, state: str, action: str) -> None:

@@ -121,7 +121,7 @@ def _record(
     functional = functional_currency(session)
     value = to_functional(session, amount, day, functional)
     if direction == "receipt" and kind == "escrow_interest":
-        _check_escrow(asset, amount)
+        _check_escrow(asset, amount, day)
         debit, credit = ESCROW, HELD_PENDING
         lines = [
             Line.debit(debit, value, amount, **dims),
@@ -170,10 +170,12 @@ def _record(
     return movement
 
 
-def _check_escrow(asset, amount: Money) -> None:
+def _check_escrow(asset, amount: Money, day: date) -> None:
     if asset is None:
         raise Invalid.field("asset_id", "interest on escrowed cash names the seized cash asset")
     if asset.kind != "cash" or asset.state != "seized":
         raise Conflict(f"asset {asset.id} is not seized cash held in escrow")
     if amount.currency != asset.estimated_currency:
         raise Invalid.field("amount.currency", f"must be {asset.estimated_currency}, as the cash")
+    if day < asset.seized_on:
+        raise Invalid.field("received_on", "cannot be before the cash was seized")

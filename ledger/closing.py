@@ -28,7 +28,8 @@ from ledger.fund import functional_currency
 from ledger.fx import to_functional
 from ledger.journal import Line, post_entry
 from ledger.locks import lock_books
-from ledger.models import Account, AccountBalance, Award, JournalEntry, SubledgerBalance
+from ledger.models import Account, Award, JournalEntry, Posting
+from ledger.models.base import summed
 from ledger.money import Money
 from ledger.periods import close_month, is_closed, parse_month
 
@@ -36,14 +37,20 @@ FX_GAIN, FX_LOSS, FUND_BALANCE = "4400", "5400", "3000"
 
 
 def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
-    """Post the month-end FX revaluation entry; None when nothing needs restating."""
+    """Post the month-end FX revaluation entry; None when nothing needs restating.
+
+    Balances are those at the month end (from the postings dated up to it,
+    earlier revaluations included), so an award ordered later is not restated
+    into it, and running it again restates only what changed since: nothing,
+    when nothing did.
+    """
     year, mon = parse_month(month, "period")
     month_end = date(year, mon, monthrange(year, mon)[1])
     lock_books(session)
     functional = functional_currency(session)
     lines: list[Line] = []
     net = 0
-    for award, balance, original in _foreign_awards(session, functional):
+    for award, balance, original in _foreign_awards(session, functional, month_end):
         target = -to_functional(session, Money(-original, award.currency), month_end, functional)
         change = target - balance  # debit-positive change of the liability
         if change:
@@ -51,11 +58,9 @@ def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
             # A zero original amount: only the functional carrying value moves.
             lines.append(Line(PAYABLE, change, Money(0, award.currency), **dims))
             net += change
-    for account, row in _foreign_bank_accounts(session, functional):
-        target = to_functional(
-            session, Money(row.original_balance, account.currency), month_end, functional
-        )
-        change = target - row.balance
+    for account, balance, original in _foreign_bank_accounts(session, functional, month_end):
+        target = to_functional(session, Money(original, account.currency), month_end, functional)
+        change = target - balance
         if change:
             lines.append(Line(account.code, change, Money(0, account.currency)))
             net += change
@@ -72,7 +77,6 @@ def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
         lines=lines,
         memo=f"FX revaluation of open foreign-currency balances at {month_end}",
         created_by=actor,
-        idempotency_key=f"fx-revaluation-{month}",
     )
     audit.record(
         session,
@@ -85,34 +89,48 @@ def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
     return entry
 
 
-def _foreign_awards(session: Session, functional: str):
-    rows = session.execute(
-        select(Award, SubledgerBalance.balance, SubledgerBalance.original_balance)
-        .join(SubledgerBalance, SubledgerBalance.award_id == Award.id)
-        .join(Account, Account.id == SubledgerBalance.account_id)
+def _sums_to(month_end: date):
+    """Per-account (and per-award) sums of the postings dated up to ``month_end``."""
+    return (
+        select(summed(Posting.amount), summed(Posting.original_amount))
+        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        .join(Account, Account.id == Posting.account_id)
+        .where(JournalEntry.value_date <= month_end)
+    )
+
+
+def _foreign_awards(session: Session, functional: str, month_end: date):
+    query = (
+        _sums_to(month_end)
+        .add_columns(Posting.award_id)
+        .where(Account.code == PAYABLE, Posting.currency != functional)
+        .group_by(Posting.award_id)
+        .order_by(Posting.award_id)
+    )
+    out = []
+    for balance, original, award_id in session.execute(query):
+        if original:
+            out.append((session.get(Award, award_id), int(balance), int(original)))
+    return out
+
+
+def _foreign_bank_accounts(session: Session, functional: str, month_end: date):
+    query = (
+        _sums_to(month_end)
+        .add_columns(Account.id)
         .where(
-            Account.code == PAYABLE,
-            Award.currency != functional,
-            SubledgerBalance.original_balance != 0,
+            Account.type == "asset",
+            Account.overdraft_scope == "account",
+            Account.currency.is_not(None),
+            Account.currency != functional,
         )
-        .order_by(Award.id)
+        .group_by(Account.id)
+        .order_by(Account.id)
     )
-    return list(rows)
-
-
-def _foreign_bank_accounts(session: Session, functional: str):
-    return list(
-        session.execute(
-            select(Account, AccountBalance)
-            .join(AccountBalance, AccountBalance.account_id == Account.id)
-            .where(
-                Account.type == "asset",
-                Account.currency.is_not(None),
-                Account.currency != functional,
-            )
-            .order_by(Account.code)
-        )
-    )
+    return [
+        (session.get(Account, account_id), int(balance), int(original))
+        for balance, original, account_id in session.execute(query)
+    ]
 
 
 def close_year(session: Session, *, actor: str, year: int, today: date) -> JournalEntry | None:
@@ -135,7 +153,8 @@ def close_year(session: Session, *, actor: str, year: int, today: date) -> Journ
     entry = None
     if lines:
         result = -sum(line.amount for line in lines)
-        lines.append(Line(FUND_BALANCE, result))
+        if result:  # a break-even year moves nothing into the fund balance
+            lines.append(Line(FUND_BALANCE, result))
         entry = post_entry(
             session,
             value_date=year_end,
@@ -145,7 +164,7 @@ def close_year(session: Session, *, actor: str, year: int, today: date) -> Journ
             created_by=actor,
             idempotency_key=f"year-end-close-{year}",
         )
-    close_month(session, f"{year}-12", closed_by=actor, today=today)
+    close_month(session, f"{year}-12", closed_by=actor, today=today, year_end=True)
     audit.record(
         session,
         actor=actor,

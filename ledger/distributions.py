@@ -21,11 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import audit
-from ledger.awards import PENDING, carrying_value, pending_minor
+from ledger.awards import PENDING, pending_minor
 from ledger.cases import get_case
 from ledger.disbursements import free_cash, propose_disbursement
 from ledger.errors import Invalid
 from ledger.fund import functional_currency
+from ledger.fx import convert, rate_on, to_functional
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Award, Disbursement, Distribution, Posting
@@ -60,7 +61,7 @@ def distribute(
         raise Invalid.field("amount.amount", "must be greater than zero")
     lock_books(session)
     case = get_case(session, case_id, "case_id") if case_id is not None else None
-    weights, open_awards = _weights(session, case.id if case else None)
+    weights, open_awards = _weights(session, case.id if case else None, on, functional)
     if not weights:
         raise Invalid.field("amount.amount", "no award has anything left to distribute to")
     total_weight = sum(weights.values())
@@ -85,7 +86,7 @@ def distribute(
     session.flush()
     for award_id, share in sorted(allocate(amount.minor, weights).items()):
         award = open_awards[award_id]
-        part = _in_award_currency(session, award, share, weights[award_id])
+        part = _in_award_currency(session, award, share, weights[award_id], on, functional)
         if part <= 0:
             continue
         propose_disbursement(
@@ -115,8 +116,14 @@ def distribute(
     return round_
 
 
-def _weights(session: Session, case_id: int | None) -> tuple[dict[int, int], dict[int, Award]]:
-    """Each open award's functional value of what is neither paid nor proposed."""
+def _weights(
+    session: Session, case_id: int | None, on: date, functional: str
+) -> tuple[dict[int, int], dict[int, Award]]:
+    """Each open award's free part (neither paid nor proposed) valued at ``on``'s rate.
+
+    The same rate reserves each proposal's cash, so shares and reservations agree
+    even when a currency has moved since the award date.
+    """
     query = select(Award).where(Award.status.in_(("registered", "partially_paid")))
     if case_id is not None:
         query = query.where(Award.case_id == case_id)
@@ -125,20 +132,27 @@ def _weights(session: Session, case_id: int | None) -> tuple[dict[int, int], dic
         free = award.outstanding_minor - pending_minor(session, award.id)
         if free <= 0:
             continue
-        carried, original = carrying_value(session, award)
-        weight = carried if free == original else carried * free // original
+        weight = to_functional(session, Money(free, award.currency), on, functional)
         if weight > 0:
             weights[award.id], awards[award.id] = weight, award
     return weights, awards
 
 
-def _in_award_currency(session: Session, award: Award, share: int, weight: int) -> int:
-    """The functional share as an amount in the award's currency (rounded down, never above)."""
+def _in_award_currency(
+    session: Session, award: Award, share: int, weight: int, on: date, functional: str
+) -> int:
+    """The functional share as an amount in the award's currency whose cash reservation
+    (its value at ``on``) stays within the share."""
     free = award.outstanding_minor - pending_minor(session, award.id)
     if share >= weight:
         return free
-    part = (Decimal(free) * share / weight).to_integral_value(ROUND_FLOOR)
-    return int(part)
+    part = int((Decimal(free) * share / weight).to_integral_value(ROUND_FLOOR))
+    if award.currency == functional:
+        return part
+    rate = rate_on(session, award.currency, on).rate
+    while part > 0 and convert(Money(part, award.currency), rate, functional).minor > share:
+        part -= 1  # the conversion rounds: a few minor units at most
+    return part
 
 
 def case_net_proceeds(session: Session, case_id: int) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import Conflict, Invalid, PeriodClosed
 from ledger.locks import lock_books
-from ledger.models import Period
+from ledger.models import JournalEntry, Period
 from ledger.models.base import utcnow
 
 _MONTH_RE = re.compile(r"^(19\d\d|2\d\d\d)-(0[1-9]|1[0-2])$")
@@ -51,8 +51,15 @@ def ensure_open(session: Session, day: date) -> None:
         )
 
 
-def close_month(session: Session, month: str, *, closed_by: str, today: date) -> Period:
-    """Close ``month`` (``YYYY-MM``) and with it any earlier month still open."""
+def close_month(
+    session: Session, month: str, *, closed_by: str, today: date, year_end: bool = False
+) -> Period:
+    """Close ``month`` (``YYYY-MM``) and with it any earlier month still open.
+
+    A December closes only through the year-end close (``year_end=True``, see
+    :func:`ledger.closing.close_year`): closed any other way, the year's
+    closing entry could never be posted.
+    """
     year, mon = parse_month(month)
     first_of_next = date(year + (mon == 12), mon % 12 + 1, 1)
     if first_of_next > today:
@@ -62,10 +69,27 @@ def close_month(session: Session, month: str, *, closed_by: str, today: date) ->
     latest = latest_closed(session)
     if latest is not None and month <= latest:
         raise Conflict(f"{month} is already closed (books are closed up to {latest})")
+    for december in _decembers_to_close(session, latest, month):
+        if not (year_end and december == month):
+            raise Conflict(
+                f"{december[:4]} must be closed with the year-end close first "
+                f"(POST /periods/{december[:4]}/close-year)"
+            )
     period = Period(month=month, closed_at=utcnow(), closed_by=closed_by)
     session.add(period)
     session.flush()
     return period
+
+
+def _decembers_to_close(session: Session, latest: str | None, month: str) -> list[str]:
+    """The Decembers that closing ``month`` would close: after the books' last close (or
+    the first entry) and not after ``month``."""
+    if latest is not None:
+        start = int(latest[:4]) + (latest[5:] == "12")
+    else:
+        first = session.scalar(select(func.min(JournalEntry.value_date)))
+        start = first.year if first else int(month[:4])
+    return [f"{y}-12" for y in range(start, int(month[:4]) + 1) if f"{y}-12" <= month]
 
 
 def closed_months(session: Session) -> list[Period]:

@@ -41,7 +41,11 @@ def test_a_month_can_close_only_once_it_has_ended(db):
     period = close_month(db, "2026-02", closed_by="admin", today=date(2026, 3, 1))
     db.commit()
     assert (period.month, period.closed_by) == ("2026-02", "admin")
-    december = close_month(db, "2026-12", closed_by="admin", today=date(2027, 1, 1))
+    # December closes only with the year-end close, which posts the closing entry first.
+    with pytest.raises(Conflict) as caught:
+        close_month(db, "2026-12", closed_by="admin", today=date(2027, 1, 1))
+    assert "year-end close" in caught.value.detail
+    december = close_month(db, "2026-12", closed_by="admin", today=date(2027, 1, 1), year_end=True)
     assert december.month == "2026-12"
 
 

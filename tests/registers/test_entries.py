@@ -597,11 +597,6 @@ def test_revaluation_of_awards_and_a_foreign_bank_account(rated, case):
     f.assert_verified(db)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: revalue() restates current subledger balances, not those at the month end: "
-    "an award registered after the month is revalued (and dated) into it",
-)
 def test_revaluation_ignores_awards_registered_after_the_month_end(rated, case):
     db = rated
     award = f.register(db, case, f.new_victim(db, THB, "TH"), Money(40_000_000, THB), MARCH_END)
@@ -664,11 +659,6 @@ def test_year_end_close_refuses_a_year_that_has_not_ended(db):
     f.refused(db, Invalid, close_year, db, actor=f.ADMIN, year=today_utc().year, today=today_utc())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: close_year posts a zero 3000 leg when revenue equals expenses "
-    "(post_entry refuses a zero posting), so a break-even year cannot be closed",
-)
 def test_year_end_close_of_a_break_even_year(db):
     f.donate(db, 20_000, on=DEC)
     f.spend(db, 20_000, on=date(2025, 12, 15))
@@ -678,11 +668,6 @@ def test_year_end_close_of_a_break_even_year(db):
     f.assert_verified(db)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: closing December as an ordinary month (close_month / POST /periods/YYYY-12/"
-    "close) makes the year-end close impossible: close_year then refuses with 409",
-)
 def test_closing_december_first_does_not_lose_the_year_end_close(db):
     _year_2025(db)
     try:

@@ -279,11 +279,6 @@ def test_dates_before_the_record_s_own_earlier_dates_are_refused(db, fund):
     f.assert_verified(db)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: record_receipt(kind='escrow_interest') accepts a date before the cash was "
-    "seized (interest earned by cash the fund did not hold yet)",
-)
 def test_escrow_interest_before_the_seizure_is_refused(db, fund):
     case, _ = fund
     money = f.seize(db, case, eur_money(100_000))
@@ -301,12 +296,6 @@ def test_escrow_interest_before_the_seizure_is_refused(db, fund):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: forfeit_asset/release_asset of seized cash accept a date before escrow "
-    "interest already booked on it: the sweep takes interest dated later, so 1010 for "
-    "the asset is negative as of the forfeiture date",
-)
 def test_forfeiting_cash_before_its_last_escrow_interest_is_refused(db, fund):
     case, _ = fund
     money = f.seize(db, case, eur_money(100_000))

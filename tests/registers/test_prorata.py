@@ -203,11 +203,18 @@ def test_foreign_award_share_is_proposed_in_its_currency(db):
     assert thb.functional_minor == 1_068_604  # the same weight as the EUR award
     made = _round(db, 100_001)
     lines = {d.award_id: d for d in made.lines}
-    assert lines[eur_award.id].amount_minor == 50_001  # tie: the smaller award number
-    share = 50_000
-    thb_part = 40_000_000 * share // 1_068_604  # floored, never above the share
-    assert (lines[thb.id].currency, lines[thb.id].amount_minor) == ("THB", thb_part)
-    assert lines[thb.id].estimate_minor == eur(Money(thb_part, "THB"), PAID)
+    # Weighed at the round's date, where the baht is worth what the day's rate says.
+    thb_today = eur(Money(40_000_000, "THB"), PAID)
+    shares = allocate(100_001, {eur_award.id: 1_068_604, thb.id: thb_today})
+    assert lines[eur_award.id].amount_minor == shares[eur_award.id]
+    thb_line = lines[thb.id]
+    assert thb_line.currency == "THB"
+    # The largest baht amount whose euro reservation stays within the share.
+    assert thb_line.estimate_minor == eur(Money(thb_line.amount_minor, "THB"), PAID)
+    assert thb_line.estimate_minor <= shares[thb.id]
+    assert eur(Money(thb_line.amount_minor + 1, "THB"), PAID) > shares[thb.id] or (
+        thb_line.amount_minor == 40_000_000 * shares[thb.id] // thb_today
+    )
 
 
 def test_case_round_is_limited_to_the_case_net_proceeds(db):
@@ -266,12 +273,6 @@ def test_round_refuses_more_than_the_awards_need_or_the_free_cash(db):
     assert disbursements.free_cash(db) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: shares are weighed on award-date carrying values but each proposal reserves "
-    "cash at today's rate, so a round of all the free cash fails when a foreign currency "
-    "has risen since the award",
-)
 def test_a_round_of_all_the_free_cash_with_a_dollar_award(db):
     f.load_rates(db, ("USD",))
     f.donate(db, 500_000)
