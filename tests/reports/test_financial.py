@@ -692,6 +692,14 @@ def test_demo_fund_by_hand_and_in_every_format(runner, client, token_for, db):
                 assert response.headers["Content-Type"] == content_type, (slug, fmt)
                 got[fmt] = response.data
             _check_formats(expected[slug], got)
+    headers = auth(token_for("auditor"))
+    backwards = client.get(
+        "/api/v1/reports/cash-flow?from=2026-03-01&to=2026-02-01", headers=headers
+    )
+    assert backwards.status_code == 422
+    assert "from" in backwards.get_json()["errors"]
+    court = client.get("/api/v1/reports/financial-position", headers=auth(token_for("court")))
+    assert court.status_code == 403
 
 
 def _check_formats(expected, got: dict[str, bytes]) -> None:
