@@ -18,6 +18,7 @@ from typing import BinaryIO
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -27,6 +28,7 @@ from reports.statement import Statement
 MARGIN = 14 * mm
 ROW = 12.5
 FONT, BOLD, SIZE = "Helvetica", "Helvetica-Bold", 8
+NOTE_FONT = "Helvetica-Oblique"
 HEADER_HEIGHT = 31 * mm
 FOOTER_HEIGHT = 10 * mm
 GREY = colors.Color(0.92, 0.92, 0.92)
@@ -38,12 +40,9 @@ def write_pdf(statement: Statement, out: BinaryIO) -> None:
     wide = sum(c.width for c in statement.columns) > 7.5
     pagesize = landscape(A4) if wide else A4
     layout = _Layout(statement, pagesize)
-    lines = chain(
-        ((row.get("_style", "row"), row) for row in statement.iter_rows()),
-        _closing_lines(statement),
-    )
-    extra = (1 if statement.totals else 0) + len(statement.notes) + (1 if statement.notes else 0)
-    total_lines = (statement.row_count or 0) + extra
+    closing = list(_closing_lines(statement, layout.width - 2 * MARGIN))
+    lines = chain(((row.get("_style", "row"), row) for row in statement.iter_rows()), closing)
+    total_lines = (statement.row_count or 0) + len(closing)
     pages = max(1, math.ceil(total_lines / layout.rows_per_page))
     canvas = Canvas(out, pagesize=pagesize, pageCompression=1)
     canvas.setTitle(f"{statement.title} — {statement.meta.fund_name}")
@@ -63,7 +62,8 @@ def write_pdf(statement: Statement, out: BinaryIO) -> None:
     canvas.save()
 
 
-def _closing_lines(statement: Statement) -> Iterator[tuple[str, dict]]:
+def _closing_lines(statement: Statement, width: float) -> Iterator[tuple[str, dict]]:
+    """The totals row, then the notes, each wrapped to the page width (never cut)."""
     if statement.totals:
         row = dict(statement.totals)
         row.setdefault(statement.columns[0].key, "Total")
@@ -71,7 +71,8 @@ def _closing_lines(statement: Statement) -> Iterator[tuple[str, dict]]:
     if statement.notes:
         yield "gap", {}
     for note in statement.notes:
-        yield "note", {"text": note}
+        for line in simpleSplit(note, NOTE_FONT, SIZE, width):
+            yield "note", {"text": line}
 
 
 class _Layout:
@@ -124,10 +125,8 @@ class _Layout:
         if style == "gap":
             return
         if style == "note":
-            canvas.setFont("Helvetica-Oblique", SIZE)
-            canvas.drawString(
-                MARGIN, y, _fit(row["text"], "Helvetica-Oblique", SIZE, self.width - 2 * MARGIN)
-            )
+            canvas.setFont(NOTE_FONT, SIZE)
+            canvas.drawString(MARGIN, y, row["text"])  # already wrapped to the width
             return
         font = BOLD if style in ("heading", "subtotal", "total") else FONT
         if style == "heading":  # a section title spans the row

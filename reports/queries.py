@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import Account, JournalEntry, Posting, Victim
+from ledger.models.base import summed
 
 BATCH = 2000
 
@@ -64,7 +65,7 @@ def postings_query(
 def sum_before(session: Session, account_id: int, day: date) -> int:
     return int(
         session.scalar(
-            select(func.coalesce(func.sum(Posting.amount), 0))
+            select(summed(Posting.amount))
             .join(JournalEntry, JournalEntry.number == Posting.entry_number)
             .where(Posting.account_id == account_id, JournalEntry.value_date < day)
         )

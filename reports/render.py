@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 from ledger.errors import Invalid
+from ledger.money import Money
 from reports.formatting import for_json
 from reports.pdf import write_pdf
 from reports.statement import Statement
@@ -73,6 +74,21 @@ def stream_json(statement: Statement) -> Iterator[str]:
     yield "\n], " + json.dumps({"totals": totals, "notes": statement.notes})[1:]
 
 
+#: Summary facts given as bare ints whose names say they are functional amounts.
+MONEY_KEYS = (
+    "balance",
+    "total",
+    "amount",
+    "cash",
+    "assets",
+    "surplus",
+    "liabilities",
+    "revenue",
+    "expenses",
+    "proceeds",
+)
+
+
 def _summary(statement: Statement) -> dict:
     """Summary amounts (opening/closing balances…) as money objects, other facts as they are."""
     meta = statement.meta
@@ -93,6 +109,4 @@ def _summary(statement: Statement) -> dict:
 
 
 def _amount(minor: int, currency: str) -> str:
-    from ledger.money import Money
-
     return Money(minor, currency).amount_string()

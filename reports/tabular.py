@@ -20,6 +20,7 @@ from reports.formatting import exact
 from reports.statement import Statement
 
 CHUNK = 5000
+STRUCTURE = frozenset({"heading", "subtotal", "total"})
 
 
 def meta_lines(statement: Statement) -> list[tuple[str, str]]:
@@ -60,11 +61,11 @@ def _totals_row(statement: Statement) -> list[str] | None:
 
 def stream_csv(statement: Statement) -> Iterator[str]:
     """CSV text, chunk by chunk: the metadata as ``# key: value`` lines, then the table."""
-    head = io.StringIO()
-    writer = csv.writer(head, lineterminator="\n")
-    for key, value in meta_lines(statement):
-        writer.writerow([f"# {key}: {value}"])
-    yield head.getvalue()
+    # Comment lines are written as they are, not as CSV fields: quoting a value with a
+    # comma would turn '# Note: …' into '"# Note: …"', which readers no longer skip.
+    yield "".join(
+        f"# {key}: {' '.join(str(value).split())}\n" for key, value in meta_lines(statement)
+    )
     header = True
     for frame in _frames(statement):
         yield frame.to_csv(index=False, header=header, lineterminator="\n")
@@ -86,10 +87,13 @@ def write_xlsx(statement: Statement, out: BinaryIO) -> None:
     meta = meta_lines(statement)
     start = len(meta) + 1
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        rows = list(statement.iter_rows())
+        statement.rows = rows  # read twice: for the cells and for their styles
         frames = list(_frames(statement)) or [
             pd.DataFrame(columns=[c.title for c in statement.columns])
         ]
         frame = pd.concat(frames, ignore_index=True)
+        styled = [i for i, row in enumerate(rows) if row.get("_style") in STRUCTURE]
         totals = _totals_row(statement)
         if totals:
             frame.loc[len(frame)] = totals
@@ -104,6 +108,9 @@ def write_xlsx(statement: Statement, out: BinaryIO) -> None:
             if column.is_amount:
                 for (cell,) in sheet.iter_rows(min_row=start + 1, min_col=j, max_col=j):
                     cell.alignment = Alignment(horizontal="right")
+        for index in styled:  # section headings and subtotals, as in the PDF
+            for cell in sheet[start + 2 + index]:
+                cell.font = Font(bold=True)
         if totals:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.distributions import case_net_proceeds
 from ledger.errors import Invalid
 from ledger.lookup import fetch
 from ledger.models import Account, Asset, Award, Case, Disbursement, JournalEntry, Posting, Victim
+from ledger.models.base import summed
 from ledger.money import Money, format_money
 from reports.context import ReportRequest, make_meta
 from reports.statement import Column, Statement
@@ -34,8 +35,8 @@ def _award_movements(session: Session, as_of: date, award_ids=None) -> dict[int,
         select(
             Posting.award_id,
             JournalEntry.event,
-            func.sum(Posting.amount),
-            func.sum(Posting.original_amount),
+            summed(Posting.amount),
+            summed(Posting.original_amount),
         )
         .join(JournalEntry, JournalEntry.number == Posting.entry_number)
         .join(Account, Account.id == Posting.account_id)
@@ -265,7 +266,7 @@ def _state_on(asset: Asset, as_of: date) -> tuple[str, date]:
 
 def _per_asset(session: Session, code: str, as_of: date) -> dict[int, int]:
     rows = session.execute(
-        select(Posting.asset_id, func.sum(Posting.amount))
+        select(Posting.asset_id, summed(Posting.amount))
         .join(JournalEntry, JournalEntry.number == Posting.entry_number)
         .join(Account, Account.id == Posting.account_id)
         .where(
@@ -398,7 +399,7 @@ def case_statement(session: Session, request: ReportRequest) -> Statement:
     rows.append({"_style": "heading", "item": "Income and costs booked to the case"})
     result = 0
     for code, name, kind, total in session.execute(
-        select(Account.code, Account.name, Account.type, func.sum(Posting.amount))
+        select(Account.code, Account.name, Account.type, summed(Posting.amount))
         .join(Posting, Posting.account_id == Account.id)
         .join(JournalEntry, JournalEntry.number == Posting.entry_number)
         .where(

@@ -731,8 +731,9 @@ def _check_formats(expected, got: dict[str, bytes]) -> None:
         assert " ".join(note.split()) in printed_lines, (note, printed_lines)
 
     # CSV and XLSX: the metadata, then the table, with exact decimal amounts.
-    parsed = list(csv.reader(io.StringIO(got["csv"].decode("utf-8"))))
-    head = [row[0] for row in parsed if row and row[0].startswith("# ")]
+    text = got["csv"].decode("utf-8")
+    head = [line for line in text.splitlines() if line.startswith("# ")]  # comments, verbatim
+    parsed = list(csv.reader(io.StringIO(text)))
     assert head[0] == f"# Fund: {document['fund']}"
     assert f"# Journal head hash: {document['head_hash']}" in head
     assert [f"# Note: {note}" for note in expected.notes] == [
