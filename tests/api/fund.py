@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.models import Base, JournalHead, User
 from ledger.users import create_token
-from tests.conftest import BACKEND, DATA, PASSWORD, auth
+from tests.conftest import DATA, PASSWORD, auth
 
 API = "/api/v1"
 ADMIN, COURT, AUDITOR = "administrator", "court", "auditor"
@@ -199,7 +199,7 @@ def make_callers(client, tokens) -> tuple[Caller, Caller, Caller, Caller]:
     return tuple(Caller(client, tokens(role, name), name, role) for name, role in users)
 
 
-def ecb_rates(currencies=("USD", "THB", "JPY", "GBP")) -> list[dict[str, str]]:
+def ecb_rates(currencies=("USD", "THB")) -> list[dict[str, str]]:
     """Real ECB reference rates from ``tests/data/eurofxref-hist-sample.csv`` (see SOURCE.md)."""
     lines = (DATA / "eurofxref-hist-sample.csv").read_text().splitlines()
     header = lines[0].split(",")
@@ -606,16 +606,6 @@ POSTS: dict[str, Callable[[Fund, str], Call]] = {
     "/api/v1/periods/<month>/revalue": _revalue,
     "/api/v1/periods/<month>/close": _close,
 }
-
-
-#: POSTs that fail on PostgreSQL today although they should succeed (SUM() of a BIGINT is a
-#: NUMERIC there, so ``pending_minor`` returns a Decimal): test_roles_matrix has an xfail
-#: test for each; elsewhere their success is not required on PostgreSQL.
-BROKEN_ON_POSTGRES = frozenset({"/api/v1/distributions"})
-
-
-def must_succeed(rule: str) -> bool:
-    return not (BACKEND == "postgresql" and rule in BROKEN_ON_POSTGRES)
 
 
 #: Rules that are being built: tests cover them when the app serves them.
