@@ -30,7 +30,6 @@ from tests.api.fund import (
     fast_tokens,
     footprint,
     money,
-    must_succeed,
     paid,
     posts_served,
     unique,
@@ -96,8 +95,6 @@ def test_every_post_replays_its_first_response_and_refuses_another_request(
             call = prepare(f, ADMIN)
             if call.upload is not None:
                 continue  # multipart: see test_the_same_upload_again_replays
-            if not must_succeed(rule):
-                continue  # a known bug: see test_roles_matrix
             headers = {KEY: unique("key")}
             first = call.send(f.alice, headers)
             assert first.status_code == call.expect, first.get_json()
@@ -207,32 +204,21 @@ def test_a_refused_request_is_not_stored_and_the_same_key_can_then_succeed(clien
     assert footprint(session_factory)["idempotent_requests"] == stored
 
 
-@pytest.mark.parametrize(
-    ("key", "accepted"),
-    [
-        ("k" * 200, True),
-        ("k" * 201, False),
-        ("k" * 5000, False),
-        ("", False),
-        ("   ", False),
-        ("tab\tinside", False),
-        ("a-UUID-4f1c2d6e-8b7a-4e39-9c0d-1a2b3c4d5e6f", True),
-    ],
-    ids=["200 chars", "201 chars", "5000 chars", "empty", "blank", "a tab", "a UUID"],
-)
-def test_key_length_and_characters(client, session_factory, key, accepted):
+def test_key_length_and_characters(client, session_factory):
     admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
     body = {"rates": ecb_rates(("USD",))[:2]}
-    before = footprint(session_factory)
-    response = admin.request("POST", "/fx-rates", json=body, headers={KEY: key})
-    if accepted:
+    for refused in ("k" * 201, "k" * 5000, "", "   ", "tab\tinside"):
+        before = footprint(session_factory)
+        response = admin.request("POST", "/fx-rates", json=body, headers={KEY: refused})
+        assert response.status_code == 422, (refused[:20], response.get_json())
+        assert response.mimetype == "application/problem+json"
+        assert KEY in response.get_json()["errors"]
+        assert footprint(session_factory) == before
+    for accepted in ("k" * 200, "a-UUID-4f1c2d6e-8b7a-4e39-9c0d-1a2b3c4d5e6f"):
+        response = admin.request("POST", "/fx-rates", json=body, headers={KEY: accepted})
         assert response.status_code == 201, response.get_json()
-        assert_replay(admin.request("POST", "/fx-rates", json=body, headers={KEY: key}), response)
-        return
-    assert response.status_code == 422, response.get_json()
-    assert response.mimetype == "application/problem+json"
-    assert KEY in response.get_json()["errors"]
-    assert footprint(session_factory) == before
+        again = admin.request("POST", "/fx-rates", json=body, headers={KEY: accepted})
+        assert_replay(again, response)
 
 
 def test_a_key_on_a_get_is_ignored(client, session_factory):

@@ -34,7 +34,6 @@ from tests.api.fund import (
     footprint,
     manual_entry_body,
     money,
-    must_succeed,
     posts_served,
     propose,
     served_posts,
@@ -468,7 +467,12 @@ def send_json_text(caller: Caller, path: str, body: Any):
 SYNTAX = (400, 422)
 
 
-def whole_body_mutations(call: Call, fields: list[Field]) -> list[tuple[str, dict, Any, tuple]]:
+WHOLE_BODY_CORE = {"an unknown field", "a list", "bad syntax", "an empty object", "text/plain"}
+
+
+def whole_body_mutations(
+    call: Call, fields: list[Field], thorough: bool
+) -> list[tuple[str, dict, Any, tuple]]:
     """(label, request kwargs, error key or None, acceptable statuses)."""
     text = json.dumps(call.json)
     requires_something = any(f.required for f in fields)
@@ -507,7 +511,7 @@ def whole_body_mutations(call: Call, fields: list[Field]) -> list[tuple[str, dic
             ("text/plain", {"data": text, "content_type": "text/plain"}, None, (400, 415, 422)),
             ("a form", {"data": {"surprise": "1"}}, None, (400, 415, 422)),
         ]
-    return cases
+    return [case for case in cases if thorough or case[0] in WHOLE_BODY_CORE]
 
 
 #: Endpoints whose body is not a JSON object of fields (nothing to spoil field by field).
@@ -568,7 +572,9 @@ def test_malformed_bodies_are_refused_naming_the_field_and_write_nothing(
                         failures.append(f"{field.name} {label}: {'; '.join(wrong)}")
                         ledger.check(f"{field.name} {label}")
                 ledger.check(f"spoiling {field.name}")
-            for label, kwargs, key, statuses in whole_body_mutations(call, fields):
+            for label, kwargs, key, statuses in whole_body_mutations(
+                call, fields, rule in THOROUGH
+            ):
                 response = f.alice.request("POST", call.path, **kwargs)
                 wrong = problems(response, key, statuses)
                 if wrong:
@@ -576,8 +582,7 @@ def test_malformed_bodies_are_refused_naming_the_field_and_write_nothing(
                 ledger.check(f"body {label}")
             assert not failures, f"POST {call.path}\n" + "\n".join(failures)
             response = call.send(f.alice)
-            if must_succeed(rule):
-                assert response.status_code == call.expect, (call.path, response.get_json())
+            assert response.status_code == call.expect, (call.path, response.get_json())
 
 
 def test_malformed_award_imports(app, client, session_factory):
@@ -649,7 +654,8 @@ def test_malformed_award_imports(app, client, session_factory):
     assert not failures, "\n".join(failures)
 
 
-def test_entry_level_refusals_of_a_manual_entry(client, session_factory):
+def test_valid_json_the_books_cannot_take_is_refused_naming_the_field(client, session_factory):
+    """Entry-level refusals of a manual entry, and state-dependent ones: 422 or 409, no write."""
     f = build_fund(client, fast_tokens(session_factory))
     call = POSTS["/api/v1/journal"](f, ADMIN)
     reverse = POSTS["/api/v1/journal/<int:number>/reverse"](f, ADMIN)
@@ -670,13 +676,6 @@ def test_entry_level_refusals_of_a_manual_entry(client, session_factory):
     too_early = {**reverse.json, "date": "2026-01-01"}
     response = send_json_text(f.alice, reverse.path, too_early)
     assert not problems(response, "date"), response.get_json()
-    assert footprint(session_factory) == before
-
-
-def test_state_dependent_refusals_name_the_field(client, session_factory):
-    """Valid JSON that the books cannot take: 422 naming the field, or 409, and no write."""
-    f = build_fund(client, fast_tokens(session_factory))
-    before = footprint(session_factory)
     award = {
         "case_id": f.case_id,
         "victim_id": f.victim_id,
@@ -732,34 +731,28 @@ def test_state_dependent_refusals_name_the_field(client, session_factory):
     assert footprint(session_factory) == before
 
 
-@pytest.mark.parametrize(
-    ("month", "action"),
-    [
-        ("2026-13", "close"),
-        ("2026-00", "close"),
-        ("2026-1", "close"),
-        ("yesterday", "close"),
-        ("2026-02-30", "close"),
-        ("12026-01", "close"),
-        ("2999-01", "close"),  # has not ended
-        ("2026-13", "revalue"),
-        ("yesterday", "revalue"),
-    ],
-)
-def test_impossible_months_are_422_naming_the_period(client, session_factory, month, action):
-    admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
-    before = footprint(session_factory)
-    response = admin.request("POST", f"/periods/{month}/{action}")
-    assert not problems(response, "period"), response.get_json()
-    assert footprint(session_factory) == before
+IMPOSSIBLE_PERIODS = [
+    ("2026-13", "close"),
+    ("2026-00", "close"),
+    ("2026-1", "close"),
+    ("yesterday", "close"),
+    ("2026-02-30", "close"),
+    ("12026-01", "close"),
+    ("2999-01", "close"),  # has not ended
+    ("2026-13", "revalue"),
+    ("yesterday", "revalue"),
+]
 
 
-@pytest.mark.parametrize("year", ["2999", "0", "99999999999", "1899"])
-def test_impossible_years_are_422_naming_the_year(client, session_factory, year):
+def test_impossible_months_and_years_are_422_naming_them(client, session_factory):
     admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
     before = footprint(session_factory)
-    response = admin.request("POST", f"/periods/{year}/close-year")
-    assert not problems(response, "year"), response.get_json()
+    for month, action in IMPOSSIBLE_PERIODS:
+        response = admin.request("POST", f"/periods/{month}/{action}")
+        assert not problems(response, "period"), (month, action, response.get_json())
+    for year in ("2999", "0", "99999999999", "1899"):
+        response = admin.request("POST", f"/periods/{year}/close-year")
+        assert not problems(response, "year"), (year, response.get_json())
     assert footprint(session_factory) == before
 
 
@@ -801,23 +794,19 @@ def test_revaluing_a_month_that_has_not_ended_is_422(client, session_factory):
     assert footprint(session_factory) == before
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        pytest.param("[" * 100_000 + "]" * 100_000, id="deeply nested arrays"),
-        pytest.param('{"a":' * 50_000 + "1" + "}" * 50_000, id="deeply nested objects"),
-    ],
-)
-@pytest.mark.parametrize("path", ["/cases", "/fx-rates"])
 @pytest.mark.xfail(
     strict=True,
     reason="BUG: deeply nested JSON raises RecursionError in the JSON parser: 500 instead of 400",
 )
-def test_deeply_nested_json_is_400(client, session_factory, path, body):
+def test_deeply_nested_json_is_400(client, session_factory):
     admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
     before = footprint(session_factory)
-    response = admin.request("POST", path, data=body, content_type="application/json")
-    assert not problems(response, None, (400, 413, 422)), response.status_code
+    arrays = "[" * 100_000 + "]" * 100_000
+    objects = '{"a":' * 50_000 + "1" + "}" * 50_000
+    for path in ("/cases", "/fx-rates"):
+        for body in (arrays, objects):
+            response = admin.request("POST", path, data=body, content_type="application/json")
+            assert not problems(response, None, (400, 413, 422)), (path, response.status_code)
     assert footprint(session_factory) == before
 
 
@@ -842,71 +831,64 @@ def test_an_integer_of_5000_digits_in_fx_rates_is_refused(client, session_factor
     assert not problems(response, None, (400, 422)), response.status_code
 
 
-@pytest.mark.parametrize("target", ["approve", "close", "revalue", "close-year"])
 @pytest.mark.xfail(
     strict=True,
     reason="BUG: actions without a body schema (approve, close, revalue, close-year) ignore "
     "whatever body they get, even invalid JSON or {'approve': false}, and go ahead",
 )
-def test_actions_without_a_body_refuse_one(client, session_factory, target):
-    if target == "approve":
-        f = build_fund(client, fast_tokens(session_factory))
-        admin = f.alice
-        paths = [
-            f"/disbursements/{propose(f.bob, f.award_id, money(f'{n}.00'))}/approve" for n in (3, 4)
-        ]
-    else:
-        admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
-        path = {
-            "close": "/periods/2026-01/close",
-            "revalue": "/periods/2026-02/revalue",
-            "close-year": "/periods/2025/close-year",
-        }[target]
-        paths = [path, path]
+def test_actions_without_a_body_refuse_one(client, session_factory):
+    f = build_fund(client, fast_tokens(session_factory))
+    approvals = [
+        f"/disbursements/{propose(f.bob, f.award_id, money(f'{n}.00'))}/approve" for n in (3, 4)
+    ]
+    targets = [
+        approvals,
+        ["/periods/2026-01/close"] * 2,
+        ["/periods/2026-02/revalue"] * 2,
+        ["/periods/2025/close-year"] * 2,
+    ]
     before = footprint(session_factory)
-    unknown = admin.request("POST", paths[0], json={"approve": False})
-    syntax = admin.request("POST", paths[1], data='{"approve": ', content_type="application/json")
-    assert not problems(unknown, "approve"), (paths[0], unknown.status_code)
-    assert not problems(syntax, None, SYNTAX), (paths[1], syntax.status_code)
+    failures = []
+    for first, second in targets:
+        unknown = f.alice.request("POST", first, json={"approve": False})
+        syntax = f.alice.request("POST", second, data='{"x": ', content_type="application/json")
+        if problems(unknown, "approve"):
+            failures.append(f"{first} with an unknown field: {unknown.status_code}")
+        if problems(syntax, None, SYNTAX):
+            failures.append(f"{second} with bad JSON: {syntax.status_code}")
+    assert not failures, failures
     assert footprint(session_factory) == before
 
 
-@pytest.mark.parametrize("value", [1, 0, 1.0])
 @pytest.mark.xfail(
     strict=True,
     reason="BUG: returned_home accepts 1, 0 and 1.0 as booleans (Flag's truthy={True} also "
     "matches 1 == True in Python): 201 instead of 422",
 )
-def test_returned_home_takes_only_true_or_false(client, session_factory, value):
+def test_returned_home_takes_only_true_or_false(client, session_factory):
     admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
     call = POSTS["/api/v1/victims"](None, ADMIN)
     before = footprint(session_factory)
-    response = admin.request("POST", "/victims", json={**call.json, "returned_home": value})
-    assert not problems(response, "returned_home"), response.status_code
+    for value in (1, 0, 1.0):
+        response = admin.request("POST", "/victims", json={**call.json, "returned_home": value})
+        assert not problems(response, "returned_home"), (value, response.status_code)
     assert footprint(session_factory) == before
 
 
-@pytest.mark.parametrize(
-    "memo",
-    [
-        pytest.param("   ", id="blank"),
-        pytest.param("a\x00b", id="NUL"),
-        pytest.param("a\x1bb", id="escape"),
-    ],
-)
 @pytest.mark.xfail(
     strict=True,
     reason="BUG: a reversal's memo is not checked like a manual entry's: a blank memo or "
     "control characters are posted into the journal (201; a NUL is 409 on PostgreSQL)",
 )
-def test_a_reversal_memo_is_checked_like_a_manual_entrys(client, session_factory, memo):
+def test_a_reversal_memo_is_checked_like_a_manual_entrys(client, session_factory):
     admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
     number = admin.post("/journal", manual_entry_body())["number"]
     before = footprint(session_factory)
-    response = admin.request(
-        "POST", f"/journal/{number}/reverse", json={"date": "2026-02-11", "memo": memo}
-    )
-    assert not problems(response, "memo"), response.status_code
+    for memo in ("   ", "a\x1bb", "a\x00b"):
+        response = admin.request(
+            "POST", f"/journal/{number}/reverse", json={"date": "2026-02-11", "memo": memo}
+        )
+        assert not problems(response, "memo"), (memo, response.status_code)
     assert footprint(session_factory) == before
 
 
@@ -939,16 +921,13 @@ def test_a_nul_in_a_posting_account_is_422(client, session_factory):
 
 
 @PG_NUL
-@pytest.mark.parametrize(
-    ("path", "statuses"),
-    [
+def test_a_nul_in_a_url_is_not_a_conflict(client, session_factory):
+    admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
+    for path, statuses in [
         ("/accounts/10%0000/ledger", (404,)),
         ("/audit/events?action=case.opened%00", (200, 422)),
         ("/audit/events?subject_type=%00", (200, 422)),
         ("/fx-rates?currency=U%00D", (200, 422)),
-    ],
-)
-def test_a_nul_in_a_url_is_not_a_conflict(client, session_factory, path, statuses):
-    admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
-    response = admin.request("GET", path)
-    assert response.status_code in statuses, response.get_json()
+    ]:
+        response = admin.request("GET", path)
+        assert response.status_code in statuses, (path, response.get_json())
