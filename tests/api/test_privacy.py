@@ -114,7 +114,7 @@ def crawl(app, caller: Caller, f: Fund) -> dict[str, object]:
             items(f"/accounts/{account['code']}/ledger")
     if served(app, "/reports/<slug>"):
         for slug in REPORTS:
-            for fmt in ("json", "csv"):
+            for fmt in ("json", "csv"):  # PDF and XLSX compress their text: not searchable
                 get(f"/reports/{slug}?format={fmt}")
         get(f"/reports/victim-statement?victim_id={f.victim_id}&format=json")
         get(f"/reports/case-statement?case_id={f.case_id}&format=json")
