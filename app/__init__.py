@@ -26,6 +26,9 @@ def create_app(config: Mapping | None = None, instance_path: str | None = None) 
         instance_path=instance_path or str(Path.cwd() / "instance"),
         instance_relative_config=True,
     )
+    # The SQLite default and the development keys live here: it must exist even when
+    # every key comes from the environment.
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings_from_env(app.instance_path))
     if config:
         app.config.update(config)

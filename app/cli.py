@@ -22,6 +22,7 @@ from ledger.chart import seed_chart
 from ledger.errors import LedgerError
 from ledger.fund import functional_currency, initialise_fund
 from ledger.fx import import_ecb_csv
+from ledger.models import Fund
 from ledger.users import ROLES_HELP, create_token, create_user
 from ledger.verify import verify_journal
 
@@ -48,6 +49,16 @@ def init_app(app: Flask) -> None:
         import_group,
     ):
         app.cli.add_command(command)
+
+
+def _require_initialised(session) -> None:
+    """A clear word instead of a traceback when the schema or the fund is missing."""
+    from sqlalchemy import inspect
+
+    if not inspect(session.connection()).has_table("fund") or session.get(Fund, 1) is None:
+        session.rollback()
+        click.echo("error: the database is not initialised: run `fundledger init`", err=True)
+        sys.exit(1)
 
 
 def _refusals_exit(command: Callable) -> Callable:
@@ -129,7 +140,9 @@ def create_token_command(name: str) -> None:
 @with_appcontext
 def verify() -> None:
     """Recompute the hash chain, sums, numbering and balances; exit 1 on any problem."""
-    result = verify_journal(db.session())
+    session = db.session()
+    _require_initialised(session)
+    result = verify_journal(session)
     for problem in result.problems:
         click.echo(f"PROBLEM {problem}")
     status = "OK" if result.ok else "FAILED"

@@ -36,7 +36,7 @@ from ledger.models import (
     Posting,
     SubledgerBalance,
 )
-from ledger.models.base import utcnow
+from ledger.models.base import summed, utcnow
 from ledger.money import MAX_MINOR, Money, check_currency
 from ledger.periods import ensure_open
 
@@ -114,7 +114,7 @@ def post_entry(
     if reverses is not None:
         _ensure_not_reversed(session, reverses)
     ensure_open(session, value_date)
-    _apply_balances(session, legs, functional)
+    _apply_balances(session, legs, functional, value_date)
 
     entry = JournalEntry(
         number=head.last_number + 1,
@@ -308,11 +308,13 @@ def _ensure_not_reversed(session: Session, number: int) -> None:
         raise Conflict(f"entry {number} was already reversed by entry {done}")
 
 
-def _apply_balances(session: Session, legs: list[_Leg], functional: str) -> None:
+def _apply_balances(session: Session, legs: list[_Leg], functional: str, value_date: date) -> None:
     """Add the legs to the running balances, refusing any no-overdraft crossing.
 
-    Every balance is checked before any is changed, so a refusal leaves the
-    session exactly as it was.
+    A back-dated outflow must also leave the balance on its side as of its own
+    date and every later one, or statements as of those dates would show the
+    bank overdrawn. Every balance is checked before any is changed, so a
+    refusal leaves the session exactly as it was.
     """
     by_account: dict[int, list[_Leg]] = defaultdict(list)
     for leg in legs:
@@ -334,13 +336,21 @@ def _apply_balances(session: Session, legs: list[_Leg], functional: str) -> None
         if account.overdraft_scope == "account":
             # A foreign-currency bank account is overdrawn when its own currency runs out;
             # its functional value moves with the rate and is restated at month end.
-            if account.currency is not None and account.currency != functional:
+            foreign = account.currency is not None and account.currency != functional
+            if foreign:
                 _refuse_overdraft(account, original, account.currency)
             else:
                 _refuse_overdraft(account, balance, functional)
+            _refuse_backdated_overdraft(
+                session,
+                account,
+                value_date,
+                account_legs,
+                watch=("original",) if foreign else ("functional",),
+            )
         updates.append((row, balance, original, len(account_legs)))
         if account.overdraft_scope == "award":
-            updates += _subledger_updates(session, account, account_legs)
+            updates += _subledger_updates(session, account, account_legs, value_date)
     for row, balance, original, count in updates:
         if row not in session:
             session.add(row)
@@ -349,7 +359,9 @@ def _apply_balances(session: Session, legs: list[_Leg], functional: str) -> None
             row.postings += count
 
 
-def _subledger_updates(session: Session, account: Account, legs: list[_Leg]) -> list:
+def _subledger_updates(
+    session: Session, account: Account, legs: list[_Leg], value_date: date
+) -> list:
     by_award: dict[int, list[_Leg]] = defaultdict(list)
     for leg in legs:
         by_award[leg.line.award_id].append(leg)
@@ -374,6 +386,9 @@ def _subledger_updates(session: Session, account: Account, legs: list[_Leg]) -> 
             original += row.original_balance
         _refuse_overdraft(account, balance, "functional", award_id)
         _refuse_overdraft(account, original, currency, award_id)
+        _refuse_backdated_overdraft(
+            session, account, value_date, award_legs, ("functional", "original"), award_id
+        )
         if row is None:  # added to the session only once every balance has passed
             row = SubledgerBalance(
                 account_id=account.id,
@@ -384,6 +399,58 @@ def _subledger_updates(session: Session, account: Account, legs: list[_Leg]) -> 
             )
         updates.append((row, balance, original, None))
     return updates
+
+
+def _refuse_backdated_overdraft(
+    session: Session,
+    account: Account,
+    value_date: date,
+    legs: list[_Leg],
+    watch: tuple[str, ...],
+    award_id: int | None = None,
+) -> None:
+    """Refuse an outflow that would take the balance past zero as of its date or later.
+
+    Only outflows dated before later postings need it: otherwise the running
+    balance is the balance as of every date the outflow touches.
+    """
+    delta = (sum(leg.line.amount for leg in legs), sum(leg.original.minor for leg in legs))
+    if account.on_normal_side(delta[0]) >= 0 and account.on_normal_side(delta[1]) >= 0:
+        return
+    scope = [Posting.account_id == account.id]
+    if award_id is not None:
+        scope.append(Posting.award_id == award_id)
+    later = session.scalar(
+        select(JournalEntry.number)
+        .join(Posting, Posting.entry_number == JournalEntry.number)
+        .where(JournalEntry.value_date > value_date, *scope)
+        .limit(1)
+    )
+    if later is None:
+        return
+    daily = session.execute(
+        select(JournalEntry.value_date, summed(Posting.amount), summed(Posting.original_amount))
+        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        .where(*scope)
+        .group_by(JournalEntry.value_date)
+        .order_by(JournalEntry.value_date)
+    )
+    functional = original = 0
+    points = []  # balances as of value_date and as of every later day with postings
+    for day, day_functional, day_original in daily:
+        if day > value_date and not points:
+            points.append((functional, original))  # nothing on value_date itself
+        functional += int(day_functional)
+        original += int(day_original)
+        if day >= value_date:
+            points.append((functional, original))
+    units = {"functional": 0, "original": 1}
+    for point in points:
+        for unit in watch:
+            index = units[unit]
+            _refuse_overdraft(
+                account, point[index] + delta[index], f"{unit}, as of a later date", award_id
+            )
 
 
 def _refuse_overdraft(

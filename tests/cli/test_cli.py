@@ -202,14 +202,6 @@ def test_sqlite_default_for_a_newcomer_is_instance_fundledger_db(tmp_path):
     assert_default_database_is_under_instance(cli)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: with FUNDLEDGER_SECRET_KEY and FUNDLEDGER_PII_KEY set (as production requires) "
-        "and no FUNDLEDGER_DATABASE_URL, nothing creates instance/, so `fundledger init` dies "
-        "with a traceback: sqlite3.OperationalError unable to open database file"
-    ),
-)
 def test_sqlite_default_with_keys_configured_is_instance_fundledger_db(tmp_path):
     assert_default_database_is_under_instance(Cli(tmp_path, url=None))
 
@@ -450,14 +442,6 @@ def test_verify_names_an_account_whose_stored_balance_was_altered(cli, initialis
     assert len(problems) == 1 and problems[0].startswith("PROBLEM account 5000:"), result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: `fundledger verify` on a database that was never initialised dies with a "
-        "SQLAlchemy traceback (no such table: accounts) instead of saying to run "
-        "`fundledger init` (on SQLite it also leaves an empty database file behind)"
-    ),
-)
 def test_verify_before_init_says_to_run_init(cli):
     result = cli("verify")
     assert result.returncode != 0

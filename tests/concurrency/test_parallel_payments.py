@@ -225,8 +225,6 @@ def raise_wrong_refusals(problems: list[str]) -> None:
         raise WrongRefusal(problems)
 
 
-
-
 # -- A fund, built through the ledger services -------------------------------------------
 
 

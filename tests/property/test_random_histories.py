@@ -155,10 +155,12 @@ class Model:
                 counts[leg.code] += 1
         return counts
 
-    def awards(self) -> dict[int, tuple[int, int]]:
+    def awards(self, as_of: date | None = None) -> dict[int, tuple[int, int]]:
         """(functional, original) debit-positive balance of each award touched in 2000."""
         totals: dict[int, list[int]] = {}
         for entry in self.entries:
+            if as_of is not None and entry.day > as_of:
+                continue
             for leg in entry.legs:
                 if leg.code == "2000":
                     pair = totals.setdefault(leg.award_id, [0, 0])
@@ -169,11 +171,18 @@ class Model:
     def is_closed(self, day: date) -> bool:
         return self.closed_up_to is not None and month_of(day) <= self.closed_up_to
 
-    def would_overdraw(self, legs: tuple[Leg, ...]) -> bool:
-        bank = self.balances().get("1000", 0) + sum(g.amount for g in legs if g.code == "1000")
+    def would_overdraw(self, day: date, legs: tuple[Leg, ...]) -> bool:
+        """Overdrawn now, or as of ``day`` or any later day with entries (a back-dated outflow
+        must not make a past balance negative either)."""
+        later = sorted({e.day for e in self.entries if e.day >= day} | {day})
+        return any(self._overdrawn(as_of, legs) for as_of in [None, *later])
+
+    def _overdrawn(self, as_of: date | None, legs: tuple[Leg, ...]) -> bool:
+        bank = self.balances(as_of).get("1000", 0)
+        bank += sum(g.amount for g in legs if g.code == "1000")
         if bank < 0:
             return True
-        awards = self.awards()
+        awards = self.awards(as_of)
         for award in {g.award_id for g in legs if g.code == "2000"}:
             mine = [g for g in legs if g.code == "2000" and g.award_id == award]
             functional, original = awards.get(award, (0, 0))
@@ -315,7 +324,7 @@ class Player:
     def expected_refusal(self, day: date, legs: tuple[Leg, ...]) -> type[LedgerError] | None:
         if self.model.is_closed(day):
             return PeriodClosed
-        if self.model.would_overdraw(legs):
+        if self.model.would_overdraw(day, legs):
             return Overdraft
         return None
 
@@ -645,15 +654,6 @@ def test_any_single_field_change_is_detected_by_verify(
     assert re.match(r"^entry \d+: ", result.problems[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the no-overdraft check (ledger.journal._apply_balances) looks only at the "
-        "running balance, so a back-dated payment is accepted although the bank account "
-        "(or an award in 2000) is overdrawn as of its value date: balances_as_of() and "
-        "every statement as of that date show 1000 below zero"
-    ),
-)
 def test_a_back_dated_payment_cannot_overdraw_as_of_its_date(db):
     def post(day: date, legs: tuple[Leg, ...]) -> None:
         lines = [leg.line() for leg in legs]
