@@ -90,8 +90,22 @@ def remember(response: Response) -> None:
 
 
 def _fingerprint() -> str:
+    """What makes two requests the same: method, path, query and content.
+
+    For an upload that is the form fields and each file's name and bytes, not
+    the raw multipart body, whose boundary changes on every retry.
+    """
     digest = hashlib.sha256()
     for part in (request.method, request.path, request.query_string.decode("latin-1")):
         digest.update(part.encode("utf-8") + b"\0")
-    digest.update(request.get_data(cache=True))
+    if request.mimetype == "multipart/form-data":
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"{name}={value}".encode() + b"\0")
+        for name, upload in sorted(request.files.items(multi=True), key=lambda i: i[0]):
+            content = upload.stream.read()
+            upload.stream.seek(0)  # the view reads it again
+            digest.update(f"{name}:{upload.filename}:".encode())
+            digest.update(hashlib.sha256(content).digest())
+    else:
+        digest.update(request.get_data(cache=True))
     return digest.hexdigest()

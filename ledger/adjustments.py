@@ -8,6 +8,7 @@ functional units after conversion, or it is refused as unbalanced.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -56,7 +57,9 @@ def post_adjustment(
 def _line(session: Session, i: int, posting: dict, value_date: date, functional: str) -> Line:
     where = f"postings.{i}"
     code = posting.get("account")
-    account = session.scalar(select(Account).where(Account.code == code)) if code else None
+    if not isinstance(code, str) or not re.fullmatch(r"[0-9]{1,10}", code):
+        raise Invalid.field(f"{where}.account", "must be an account code of 1 to 10 digits")
+    account = session.scalar(select(Account).where(Account.code == code))
     if account is None:
         raise Invalid.field(f"{where}.account", f"account {code} does not exist")
     debit, credit = posting.get("debit"), posting.get("credit")
@@ -70,7 +73,7 @@ def _line(session: Session, i: int, posting: dict, value_date: date, functional:
         )
     except Invalid as exc:
         raise Invalid.field(field, next(iter(exc.errors.values()))[0]) from None
-    amount = to_functional(session, money, value_date, functional)
+    amount = to_functional(session, money, value_date, functional, field)
     dims = {}
     for name, model in DIMENSIONS.items():
         if posting.get(name) is not None:

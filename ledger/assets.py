@@ -96,7 +96,7 @@ def seize_asset(
     session.flush()
     if kind == "cash":
         functional = to_functional(
-            session, estimated_value, seized_on, functional_currency(session)
+            session, estimated_value, seized_on, functional_currency(session), "estimated_value"
         )
         dims = {"asset_id": asset.id, "case_id": case.id}
         post_entry(
@@ -151,7 +151,7 @@ def forfeit_asset(
         if value is None:
             raise Invalid.field("value", "the appraised value is required for a non-cash asset")
         validate.positive("value.amount", value)
-        carried = to_functional(session, value, forfeited_on, functional)
+        carried = to_functional(session, value, forfeited_on, functional, "value")
         lines = [
             Line.debit(FORFEITED_HELD, carried, value, **dims),
             Line.credit(FORFEITURE_REVENUE, carried, value, **dims),
@@ -204,7 +204,7 @@ def liquidate_asset(
     if sold_on < asset.forfeited_on:
         raise Invalid.field("sold_on", "cannot be before the forfeiture")
     functional = functional_currency(session)
-    net_functional = to_functional(session, net, sold_on, functional)
+    net_functional = to_functional(session, net, sold_on, functional, "proceeds")
     carried = asset.carrying_minor
     dims = {"asset_id": asset.id, "case_id": asset.case_id}
     lines = [

@@ -32,6 +32,7 @@ from ledger.models import Account, Award, JournalEntry, Posting
 from ledger.models.base import summed
 from ledger.money import Money
 from ledger.periods import close_month, is_closed, parse_month
+from ledger.validate import today_utc
 
 FX_GAIN, FX_LOSS, FUND_BALANCE = "4400", "5400", "3000"
 
@@ -46,6 +47,8 @@ def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
     """
     year, mon = parse_month(month, "period")
     month_end = date(year, mon, monthrange(year, mon)[1])
+    if month_end >= today_utc():
+        raise Invalid.field("period", f"{month} has not ended yet")
     lock_books(session)
     functional = functional_currency(session)
     lines: list[Line] = []

@@ -192,8 +192,8 @@ def _is_usable(code: str) -> bool:
     return True
 
 
-def rate_on(session: Session, currency: str, value_date: date) -> Rate:
-    """The latest rate on or before ``value_date``; :class:`NoRate` names both."""
+def rate_on(session: Session, currency: str, value_date: date, field: str = "currency") -> Rate:
+    """The latest rate on or before ``value_date``; :class:`NoRate` names both, and ``field``."""
     row = session.execute(
         select(FxRate.date, FxRate.rate)
         .where(FxRate.currency == currency, FxRate.date <= value_date)
@@ -203,16 +203,22 @@ def rate_on(session: Session, currency: str, value_date: date) -> Rate:
     if row is None:
         raise NoRate(
             f"no {currency} exchange rate on or before {value_date.isoformat()}",
-            {"currency": [f"no {currency} rate on or before {value_date.isoformat()}"]},
+            {field: [f"no {currency} rate on or before {value_date.isoformat()}"]},
         )
     return Rate(currency, row.date, row.rate)
 
 
-def to_functional(session: Session, money: Money, value_date: date, functional: str) -> int:
-    """``money`` in functional minor units at the rate of ``value_date``."""
+def to_functional(
+    session: Session, money: Money, value_date: date, functional: str, field: str = "amount"
+) -> int:
+    """``money`` in functional minor units at the rate of ``value_date``.
+
+    ``field`` names the request field the amount came from, for the error when no
+    rate exists (``amount.currency``).
+    """
     if money.currency == functional:
         return money.minor
-    rate = rate_on(session, money.currency, value_date)
+    rate = rate_on(session, money.currency, value_date, f"{field}.currency")
     return convert(money, rate.rate, functional).minor
 
 

@@ -25,7 +25,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import chain
+from ledger import chain, validate
 from ledger.errors import Conflict, IdempotencyConflict, Invalid, NotFound, Overdraft, Unbalanced
 from ledger.fund import functional_currency
 from ledger.locks import lock_books
@@ -170,6 +170,7 @@ def reverse_entry(
     ``keep`` names accounts whose legs are *not* reversed (a returned payment
     keeps its bank fee); the legs dropped must leave the reversal balanced.
     """
+    memo = validate.text("memo", memo, max_length=MAX_MEMO)
     original = get_entry(session, number)
     if original.reverses is not None:
         raise Conflict(f"entry {number} is itself a reversal; post a new entry instead")
@@ -209,7 +210,7 @@ def reverse_entry(
 
 
 def get_entry(session: Session, number: int) -> JournalEntry:
-    entry = session.get(JournalEntry, number)
+    entry = session.get(JournalEntry, number) if 0 < number < 2**31 else None
     if entry is None:
         raise NotFound(f"journal entry {number} does not exist")
     return entry

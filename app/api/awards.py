@@ -93,7 +93,7 @@ def award_json(award: Award) -> dict:
     }
 
 
-def _court_id() -> int | None:
+def court_scope() -> int | None:
     """A court acts only on its own awards; other roles are not restricted."""
     user = current_user()
     return user.id if user.role == COURT else None
@@ -101,7 +101,7 @@ def _court_id() -> int | None:
 
 def visible_award(award_id: int) -> Award:
     award = awards.get_award(db.session(), award_id)
-    court = _court_id()
+    court = court_scope()
     if court is not None and award.court_user_id != court:
         raise NotFound(f"award {award_id} does not exist")
     return award
@@ -115,7 +115,7 @@ class Awards(MethodView):
     def post(self, body):
         """Register an award: 5000 / 2000 at its functional value on the award date."""
         award = awards.register_award(
-            db.session(), actor=actor(), court_user_id=_court_id(), **body
+            db.session(), actor=actor(), court_user_id=court_scope(), **body
         )
         return award_json(award)
 
@@ -128,7 +128,7 @@ class Awards(MethodView):
         for name in ("case_id", "victim_id", "status"):
             if args.get(name) is not None:
                 query = query.where(getattr(Award, name) == args[name])
-        court = _court_id()
+        court = court_scope()
         if court is not None:
             query = query.where(Award.court_user_id == court)
         return paginate(query, args, award_json)
@@ -152,6 +152,6 @@ class Cancel(MethodView):
         """Cancel the unpaid part, or reduce it by ``amount``: 2000 / 5000."""
         visible_award(award_id)
         award = awards.cancel_award(
-            db.session(), actor=actor(), award_id=award_id, court_user_id=_court_id(), **body
+            db.session(), actor=actor(), award_id=award_id, court_user_id=court_scope(), **body
         )
         return award_json(award)

@@ -8,13 +8,15 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app import db
+from app.api.awards import court_scope
 from app.api.common import actor, paginate
 from app.api.fields import Id, MoneyField, QueryId, Text
-from app.api.schemas import PageArgs
+from app.api.schemas import NoBody, PageArgs
 from app.auth import ADMIN, EVERYONE, requires
 from ledger import disbursements
+from ledger.errors import NotFound
 from ledger.fund import functional_currency
-from ledger.models import Disbursement
+from ledger.models import Award, Disbursement
 from ledger.models.registers import DISBURSEMENT_STATES, PAYMENT_METHODS
 from ledger.money import Money
 from ledger.validate import today_utc
@@ -124,6 +126,11 @@ class Disbursements(MethodView):
         for name in ("award_id", "status"):
             if args.get(name) is not None:
                 query = query.where(getattr(Disbursement, name) == args[name])
+        court = court_scope()
+        if court is not None:  # a court sees the payments of its own awards only
+            query = query.join(Award, Award.id == Disbursement.award_id).where(
+                Award.court_user_id == court
+            )
         return paginate(query, args, disbursement_json)
 
 
@@ -133,14 +140,19 @@ class DisbursementView(MethodView):
     @blp.response(200, DisbursementOut)
     def get(self, disbursement_id: int):
         """One payment."""
-        return disbursement_json(disbursements.get_disbursement(db.session(), disbursement_id))
+        found = disbursements.get_disbursement(db.session(), disbursement_id)
+        court = court_scope()
+        if court is not None and found.award.court_user_id != court:
+            raise NotFound(f"disbursement {disbursement_id} does not exist")
+        return disbursement_json(found)
 
 
 @blp.route("/<int:disbursement_id>/approve")
 class Approve(MethodView):
     @requires(ADMIN)
+    @blp.arguments(NoBody)
     @blp.response(200, DisbursementOut)
-    def post(self, disbursement_id: int):
+    def post(self, _body, disbursement_id: int):
         """Approve another administrator's proposal (never one's own: 403)."""
         d = disbursements.approve_disbursement(
             db.session(), actor=actor(), disbursement_id=disbursement_id

@@ -54,8 +54,18 @@ def QueryId(**kwargs) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
 
 
+class _StrictBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: ``1 in {True}`` is true in Python, so 1 and 0 are
+    refused explicitly."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
+
+
 def Flag(**kwargs) -> fields.Boolean:
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+    return _StrictBoolean(**kwargs)
 
 
 def Text(max_length: int, **kwargs) -> fields.String:

@@ -73,6 +73,20 @@ class ImportOut(Schema):
 @blp.route("")
 class Rates(MethodView):
     @requires(ADMIN)
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "application/json": {"schema": RatesIn},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            },
+        }
+    )
     @blp.response(201, ImportOut)
     def post(self):
         """Rates as JSON ``{"rates": [...]}``, or an ECB CSV uploaded as ``file``."""

@@ -22,6 +22,18 @@ from ledger.imports import read_table, run_import
 blp = Blueprint("imports", __name__, url_prefix="/awards/import", description="Imports")
 
 MAX_UPLOAD = 5 * 1024 * 1024
+UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        }
+    },
+}
 
 
 class AwardsImportOut(Schema):
@@ -32,6 +44,7 @@ class AwardsImportOut(Schema):
 @blp.route("")
 class AwardsImport(MethodView):
     @requires(ADMIN, COURT)
+    @blp.doc(requestBody=UPLOAD)
     @blp.response(201, AwardsImportOut)
     def post(self):
         """Register every award of a spreadsheet (columns: case_reference, victim_code,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app import db
 from app.api.common import actor
+from app.api.schemas import NoBody
 from app.auth import ADMIN, AUDITOR, requires
 from ledger import audit
 from ledger.closing import close_year, revalue
@@ -68,8 +69,9 @@ def _months(first_entry: str | None, first_close: str | None, now: str) -> list[
 @blp.route("/<month>/close")
 class Close(MethodView):
     @requires(ADMIN)
+    @blp.arguments(NoBody)
     @blp.response(201, PeriodOut)
-    def post(self, month: str):
+    def post(self, _body, month: str):
         """Close a month (and any earlier open one): no posting may be dated in it again."""
         session = db.session()
         period = close_month(session, month, closed_by=actor(), today=today_utc())
@@ -87,8 +89,9 @@ class Close(MethodView):
 @blp.route("/<month>/revalue")
 class Revalue(MethodView):
     @requires(ADMIN)
+    @blp.arguments(NoBody)
     @blp.response(201, ClosingOut)
-    def post(self, month: str):
+    def post(self, _body, month: str):
         """Restate open foreign-currency balances at the month-end rate."""
         entry = revalue(db.session(), actor=actor(), month=month)
         return {"period": month, "entry": entry.number if entry else None}
@@ -97,8 +100,9 @@ class Revalue(MethodView):
 @blp.route("/<int:year>/close-year")
 class CloseYear(MethodView):
     @requires(ADMIN)
+    @blp.arguments(NoBody)
     @blp.response(201, ClosingOut)
-    def post(self, year: int):
+    def post(self, _body, year: int):
         """Year-end close: revenue and expenses to 3000, then December is closed."""
         entry = close_year(db.session(), actor=actor(), year=year, today=today_utc())
         return {"period": str(year), "entry": entry.number if entry else None}

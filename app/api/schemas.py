@@ -27,3 +27,7 @@ class ProblemSchema(Schema):
 
 def page_of(items: list, total: int, page: int, per_page: int) -> dict:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+class NoBody(Schema):
+    """An action that takes no input: an empty body (or ``{}``), nothing else."""

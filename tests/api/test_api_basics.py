@@ -21,7 +21,7 @@ from tests.api.fund import (
     seize,
     served_posts,
 )
-from tests.conftest import BACKEND, auth
+from tests.conftest import auth
 
 #: Every paginated list, with the key that identifies an item.
 PAGINATED = {
@@ -190,12 +190,6 @@ def test_the_openapi_document_describes_json_bodies(app, client):
         assert "422" in operation["responses"], rule
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): POST /fx-rates (and POST /awards/import) read the request by hand, "
-    "so the OpenAPI document has no requestBody for them: neither the JSON rates nor the "
-    "file upload is described",
-)
 def test_the_openapi_document_describes_uploads(app, client):
     doc = client.get(API + "/openapi.json").get_json()
     for rule in posts_with_a_body(app) & ({API + "/fx-rates"} | OPTIONAL):
@@ -264,12 +258,10 @@ def entry_number_is_404(client, session_factory, numbers) -> None:
     assert footprint(session_factory) == before
 
 
-@pytest.mark.xfail(BACKEND == "postgresql", strict=True, reason=ENTRY_NUMBER_BUG)
 def test_an_entry_number_beyond_an_integer_column_is_404(client, session_factory):
     entry_number_is_404(client, session_factory, [2**31, 2**62])
 
 
-@pytest.mark.xfail(strict=True, reason=ENTRY_NUMBER_BUG)
 def test_an_entry_number_beyond_64_bits_is_404(client, session_factory):
     entry_number_is_404(client, session_factory, [2**63, 10**30])
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 import copy
 import io
 
-import pytest
-
 from tests.api.fund import (
     ADMIN,
     API,
@@ -284,13 +282,6 @@ def test_the_byte_identical_upload_again_replays(client, session_factory):
     assert footprint(session_factory) == written
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the request fingerprint hashes the raw multipart body, so the same file "
-    "retried under the same key with a new boundary (most HTTP clients pick a random one "
-    "per request) is refused 422 instead of replayed; hash the form fields and file "
-    "contents instead",
-)
 def test_the_same_upload_again_replays(app, client, session_factory):
     f = build_fund(client, fast_tokens(session_factory))
     uploads = [("/fx-rates", ecb_csv(), "eurofxref-hist.csv")]

@@ -16,7 +16,6 @@ decides who may call it.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from ledger.models import User
@@ -339,11 +338,6 @@ def test_a_court_sees_and_cancels_only_its_own_awards(app, client, session_facto
         }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a court lists and reads every payment, also of awards other courts "
-    "registered (award ids, victim codes, amounts); it should see only its own awards' ones",
-)
 def test_a_court_sees_only_the_payments_of_its_own_awards(client, session_factory):
     f = build_fund(client, fast_tokens(session_factory))
     usd_payments = {
