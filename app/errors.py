@@ -111,7 +111,13 @@ def _flatten(node, prefix: str, out: dict[str, list[str]]) -> None:
 def _integrity_error(exc: IntegrityError) -> Response:
     # A concurrent request won a race for a unique value or a database guard refused
     # the change: the state changed under us, so it is a conflict, not a server fault.
-    log.warning("integrity error: %s", exc.orig)
+    # The constraint's name, never the driver's message: it can quote the row's values.
+    diag = getattr(exc.orig, "diag", None)
+    log.warning(
+        "integrity error: %s %s",
+        exc.orig.__class__.__name__,
+        getattr(diag, "constraint_name", "") or "",
+    )
     return problem(409, "Conflict", "the request conflicts with the current state; retry")
 
 

@@ -26,6 +26,9 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs) -> Engine:
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would mean psycopg2.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # Statement parameters never reach exception messages or logs: a failed insert
+    # must not print what it was inserting.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
