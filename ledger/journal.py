@@ -170,7 +170,7 @@ def reverse_entry(
     ``keep`` names accounts whose legs are *not* reversed (a returned payment
     keeps its bank fee); the legs dropped must leave the reversal balanced.
     """
-    memo = validate.text("memo", memo, max_length=MAX_MEMO)
+    memo = validate.text("memo", memo, max_length=MAX_MEMO, required=False) or ""
     original = get_entry(session, number)
     if original.reverses is not None:
         raise Conflict(f"entry {number} is itself a reversal; post a new entry instead")

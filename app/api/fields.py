@@ -69,4 +69,11 @@ def Flag(**kwargs) -> fields.Boolean:
 
 
 def Text(max_length: int, **kwargs) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+    """Text that is not blank: a memo or a name of only spaces says nothing."""
+    return fields.String(
+        validate=[
+            validate.Length(min=1, max=max_length),
+            validate.Regexp(r"(?s).*\S", error="must not be blank"),
+        ],
+        **kwargs,
+    )
