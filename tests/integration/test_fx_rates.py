@@ -105,7 +105,8 @@ def test_rate_on_takes_the_latest_on_or_before_or_names_what_is_missing(db):
     assert "USD" in error.detail and "2025-12-30" in error.detail
     with pytest.raises(NoRate) as caught:
         to_functional(db, Money(100, "KWD"), date(2026, 10, 30), "EUR")
-    assert "KWD" in caught.value.errors["currency"][0]
+    # named as the request field the amount came from
+    assert "KWD" in caught.value.errors["amount.currency"][0]
 
 
 def test_to_functional_with_real_rates_rounds_half_even(db):

@@ -352,7 +352,7 @@ def test_hash_is_sha256_of_prev_hash_and_canonical_json(db, engine):
         db,
         [
             Line.debit("5200", 1234, asset_id=9, case_id=2),
-            Line.credit("1000", 1234, case_id=2),
+            Line.credit("2200", 1234, case_id=2),  # accrued: paid later, not back-dated cash
         ],
         memo="Entschädigung — Verwahrung, 被害者 «test»",
         event="asset.custody_cost",
