@@ -11,6 +11,7 @@ brackets; long text is shortened with an ellipsis rather than overflowing.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterator
 from itertools import chain
 from typing import BinaryIO
@@ -19,6 +20,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -57,9 +59,29 @@ def write_pdf(statement: Statement, out: BinaryIO) -> None:
             layout.draw_line(canvas, y, *item)
             y -= ROW
         canvas.showPage()
+        _compress_last_page(canvas)
     for leftover in lines:  # a row count that was too low must not lose rows silently
         raise RuntimeError(f"statement {statement.slug} had more rows than counted: {leftover}")
     canvas.save()
+
+
+def _compress_last_page(canvas: Canvas) -> None:
+    """Compress a finished page now rather than at ``save()``.
+
+    reportlab keeps every page's operators as text until the document is
+    saved (about 30 KiB a page here); compressed at once, a page costs a few
+    KiB, so a 6,000-page journal no longer needs hundreds of MiB. This reaches
+    into reportlab's document model (``_doc.Pages``), which has been stable for
+    years; the tests parse every PDF back, so a change there cannot pass unseen.
+    """
+    page = canvas._doc.Pages.pages[-1]
+    if getattr(page, "stream", None) is None:
+        return
+    page.Contents = PDFStream(
+        PDFDictionary({"Filter": PDFArray([PDFName("FlateDecode")])}),
+        zlib.compress(page.stream.encode("latin-1")),
+    )
+    page.stream = None
 
 
 def _closing_lines(statement: Statement, width: float) -> Iterator[tuple[str, dict]]:
