@@ -144,21 +144,10 @@ def financial_position(session: Session, request: ReportRequest) -> Statement:
     rows: list[dict] = []
 
     def section(kind: str, heading: str, total_label: str) -> int:
-        rows.append({"_style": "heading", "line": heading})
-        total = 0
-        for account in accounts:
-            if account.type != kind:
-                continue
-            figure = _normal(account, balances.get(account.code, 0))
-            total += figure
-            if _shown(account, figure):
-                rows.append({"code": account.code, "line": account.name, "amount": figure})
+        extra = None
         if kind == "net_assets":
-            unclosed = _result(accounts, balances)
-            total += unclosed
-            rows.append({"line": "Surplus (deficit) not yet closed", "amount": unclosed})
-        rows.append({"_style": "subtotal", "line": total_label, "amount": total})
-        return total
+            extra = ("Surplus (deficit) not yet closed", _result(accounts, balances))
+        return _section(rows, accounts, balances, kind, heading, total_label, extra)
 
     total_assets = section("asset", "Assets", "Total assets")
     total_liabilities = section("liability", "Liabilities", "Total liabilities")
@@ -246,17 +235,7 @@ def financial_performance(session: Session, request: ReportRequest) -> Statement
     rows: list[dict] = []
 
     def section(kind: str, heading: str, total_label: str) -> int:
-        rows.append({"_style": "heading", "line": heading})
-        total = 0
-        for account in accounts:
-            if account.type != kind:
-                continue
-            figure = _normal(account, activity.get(account.code, 0))
-            total += figure
-            if _shown(account, figure):
-                rows.append({"code": account.code, "line": account.name, "amount": figure})
-        rows.append({"_style": "subtotal", "line": total_label, "amount": total})
-        return total
+        return _section(rows, accounts, activity, kind, heading, total_label)
 
     revenue = section("revenue", "Revenue", "Total revenue")
     expenses = section("expense", "Expenses", "Total expenses")
@@ -559,3 +538,30 @@ def _cash_notes(
                 f" on {meta.date_to.isoformat()}."
             )
     return notes
+
+
+def _section(
+    rows: list[dict],
+    accounts,
+    figures: dict[str, int],
+    kind: str,
+    heading: str,
+    total_label: str,
+    extra: tuple[str, int] | None = None,
+) -> int:
+    """Append one section (heading, an account line each, an optional extra line,
+    subtotal) of accounts of ``kind``, figures on their normal side; return its total."""
+    rows.append({"_style": "heading", "line": heading})
+    total = 0
+    for account in accounts:
+        if account.type != kind:
+            continue
+        figure = _normal(account, figures.get(account.code, 0))
+        total += figure
+        if _shown(account, figure):
+            rows.append({"code": account.code, "line": account.name, "amount": figure})
+    if extra is not None:
+        total += extra[1]
+        rows.append({"line": extra[0], "amount": extra[1]})
+    rows.append({"_style": "subtotal", "line": total_label, "amount": total})
+    return total

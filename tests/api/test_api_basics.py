@@ -241,13 +241,6 @@ def test_unknown_ids_in_the_url_are_404_problems(client, session_factory):
     assert footprint(session_factory) == before
 
 
-ENTRY_NUMBER_BUG = (
-    "BUG: a journal entry number beyond the column's range reaches the database: 500 "
-    "(OverflowError) on SQLite from 2**63, 409 'the database refused' on PostgreSQL from "
-    "2**31, instead of 404 (ledger.journal.get_entry does not range-check like lookup.fetch)"
-)
-
-
 def entry_number_is_404(client, session_factory, numbers) -> None:
     admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
     before = footprint(session_factory)
