@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from app import db, errors, idempotency, pii, request_guards
+from app import db, errors, idempotency, pii, request_guards, unit_of_work
 from app.config import settings_from_env
 
 SECURITY_HEADERS = {
@@ -44,9 +44,9 @@ def create_app(config: Mapping | None = None, instance_path: str | None = None) 
     api.init_app(app)
     errors.init_app(app)  # after flask-smorest, whose own HTTP error handler we replace
     cli.init_app(app)
-    app.before_request(request_guards.refuse_unreadable_input)
+    request_guards.init_app(app)
     app.before_request(idempotency.check_request)
-    app.after_request(db.finish_request)
+    app.after_request(unit_of_work.finish_request)
     app.after_request(_security_headers)
     return app
 

@@ -1,7 +1,11 @@
-"""Who is calling: bearer tokens for the API, and role checks on every endpoint.
+"""Who is calling: bearer tokens for the API, and the permission each endpoint needs.
 
-A view declares the roles it admits with :func:`requires`; there is no
-default-open endpoint other than ``/health`` and the OpenAPI document.
+A view declares the :class:`~ledger.access.Permission` it needs with
+:func:`requires`, which answers 401 without credentials and 403 for a role
+the permission does not admit before the body is even parsed. The service
+the view calls checks the same permission again (and the finer rules), so a
+door that forgot would still be refused. There is no default-open endpoint
+other than ``/health`` and the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -12,19 +16,21 @@ from functools import wraps
 from flask import abort, g, request
 
 from app import db
+from ledger.access import Actor, Permission
 from ledger.models import User
 from ledger.users import user_for_token
 
-ADMIN = "administrator"
-COURT = "court"
-AUDITOR = "auditor"
-EVERYONE = (ADMIN, COURT, AUDITOR)
-
 
 def current_user() -> User | None:
+    """The user of the request's bearer token (the API never reads the session cookie)."""
     if "user" not in g:
         g.user = _user_from_bearer()
     return g.user
+
+
+def current_actor() -> Actor:
+    """The actor of an authenticated request (a view behind :func:`requires`)."""
+    return Actor.of(current_user())
 
 
 def _user_from_bearer() -> User | None:
@@ -35,8 +41,8 @@ def _user_from_bearer() -> User | None:
     return user_for_token(db.session(), token.strip())
 
 
-def requires(*roles: str) -> Callable:
-    """Admit only authenticated users with one of ``roles``: 401 without, 403 otherwise."""
+def requires(permission: Permission) -> Callable:
+    """Admit only authenticated users whose role ``permission`` admits: 401, else 403."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -44,11 +50,11 @@ def requires(*roles: str) -> Callable:
             user = current_user()
             if user is None:
                 abort(401, "a valid bearer token is required (Authorization: Bearer …)")
-            if user.role not in roles:
-                abort(403, f"the {user.role} role may not do this")
+            if user.role not in permission.roles:
+                abort(403, f"the {user.role} role may not {permission.name}")
             return view(*args, **kwargs)
 
-        wrapper.required_roles = roles  # read by the role-by-endpoint test matrix
+        wrapper.required_roles = permission.roles  # read by the role-by-endpoint test matrix
         return wrapper
 
     return decorator

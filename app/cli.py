@@ -18,13 +18,17 @@ from flask.cli import FlaskGroup, with_appcontext
 from app import db
 from app.cli_exports import export_journal
 from app.cli_imports import import_group
+from ledger.access import ROLES, Actor
 from ledger.chart import seed_chart
 from ledger.errors import LedgerError
-from ledger.fund import functional_currency, initialise_fund
+from ledger.fund import initialise_fund
 from ledger.fx import import_ecb_csv
 from ledger.models import Fund
 from ledger.users import ROLES_HELP, create_token, create_user
-from ledger.verify import verify_journal
+from ledger.verify import verify_books
+
+#: Who the command line acts as: the operator, with an administrator's rights.
+OPERATOR = Actor.system()
 
 
 def main() -> None:
@@ -109,7 +113,7 @@ def init() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["administrator", "court", "auditor"]),
+    type=click.Choice(ROLES),
     help=ROLES_HELP,
 )
 @_refusals_exit
@@ -119,7 +123,7 @@ def create_user_command(name: str, role: str) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    user = create_user(db.session(), name, role, password)
+    user = create_user(db.session(), OPERATOR, name, role, password)
     db.commit()
     click.echo(f"user {user.name} created with role {user.role}")
 
@@ -130,7 +134,7 @@ def create_user_command(name: str, role: str) -> None:
 @_refusals_exit
 def create_token_command(name: str) -> None:
     """Print a new API token for user NAME. It is shown once: only its hash is kept."""
-    token = create_token(db.session(), name)
+    token = create_token(db.session(), OPERATOR, name)
     db.commit()
     click.echo(f"API token for {name} (store it now, it will not be shown again):", err=True)
     click.echo(token)
@@ -139,10 +143,11 @@ def create_token_command(name: str) -> None:
 @click.command("verify")
 @with_appcontext
 def verify() -> None:
-    """Recompute the hash chain, sums, numbering and balances; exit 1 on any problem."""
+    """Recompute the hash chains (journal and audit log), sums, numbering and balances;
+    exit 1 on any problem."""
     session = db.session()
     _require_initialised(session)
-    result = verify_journal(session)
+    result = verify_books(session, OPERATOR)
     for problem in result.problems:
         click.echo(f"PROBLEM {problem}")
     status = "OK" if result.ok else "FAILED"
@@ -161,7 +166,7 @@ def import_rates(file: Path) -> None:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is not a UTF-8 text file") from None
-    added, changed = import_ecb_csv(session, text, functional_currency(session), source=file.name)
+    added, changed = import_ecb_csv(session, OPERATOR, text, source=file.name)
     db.commit()
     click.echo(f"{added} rate(s) added, {changed} corrected, from {file.name}")
 
@@ -171,14 +176,11 @@ def import_rates(file: Path) -> None:
 @_refusals_exit
 def demo() -> None:
     """Fill an empty fund with a realistic demo: cases, assets, victims, awards, payments."""
-    from app.demo import build_demo
     from app.pii import cipher
+    from ledger.demo import build_demo
     from ledger.validate import today_utc
 
-    session = db.session()
-    summary = build_demo(
-        session, cipher(), functional=functional_currency(session), today=today_utc()
-    )
+    summary = build_demo(db.session(), OPERATOR, cipher(), today=today_utc())
     db.commit()
     click.echo(
         f"demo fund built: {summary['entries']} journal entries, {summary['victims']} victims, "
@@ -193,20 +195,9 @@ def demo() -> None:
 def rotate_pii_key() -> None:
     """Re-encrypt victims' personal data under the first key of FUNDLEDGER_PII_KEY."""
     from app.pii import cipher
-    from ledger import audit
-    from ledger.locks import lock_books
     from ledger.pii import rotate
 
-    session = db.session()
-    lock_books(session)
-    count = rotate(session, cipher())
-    audit.record(
-        session,
-        actor="cli",
-        action="pii.rotated",
-        subject_type="victims",
-        after={"re_encrypted": count, "key": cipher().current_key_id},
-    )
+    count = rotate(db.session(), OPERATOR, cipher())
     db.commit()
     click.echo(f"{count} victim record(s) re-encrypted under key {cipher().current_key_id}")
 
@@ -237,7 +228,7 @@ def report(slug, fmt, as_of, date_from, date_to, account, victim_id, case_id, ou
     from reports.statements import build_statement
 
     request = ReportRequest(
-        generated_by=by,
+        actor=Actor.system(by),
         as_of=as_of.date() if as_of else None,
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from app import db
+from ledger.access import Actor
 from ledger.errors import LedgerError
 from reports.journal_export import FORMATS
 from reports.journal_export import export_journal as export_text
@@ -52,6 +53,7 @@ def export_journal(fmt: str, output: Path, date_from, date_to) -> None:
     try:
         pieces = export_text(
             session,
+            Actor.system(),
             fmt,
             date_from=date_from.date() if date_from else None,
             date_to=date_to.date() if date_to else None,

@@ -11,23 +11,30 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from app import db
-from ledger.errors import LedgerError
+from ledger.access import Actor
+from ledger.errors import LedgerError, NotFound
 from ledger.imports import LAYOUTS, read_table, run_import
+from ledger.models import User
 
 
 @click.command("import")
 @click.argument("kind", type=click.Choice(sorted(LAYOUTS)))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--by", default="cli-import", show_default=True, help="who the records are by")
+@click.option(
+    "--by",
+    default=None,
+    help="the user the records are by (a court's awards are then its own); default: the operator",
+)
 @with_appcontext
-def import_group(kind: str, file: Path, by: str) -> None:
+def import_group(kind: str, file: Path, by: str | None) -> None:
     """Import KIND (awards, receipts or expenses) from a CSV or XLSX FILE."""
     session = db.session()
     try:
         frame = read_table(file.read_bytes(), file.name)
-        result = run_import(session, kind, frame, actor=by)
+        result = run_import(session, kind, frame, actor=_actor(session, by))
     except LedgerError as exc:
         session.rollback()
         click.echo(f"error: {exc.detail}", err=True)
@@ -40,3 +47,12 @@ def import_group(kind: str, file: Path, by: str) -> None:
         sys.exit(1)
     db.commit()
     click.echo(f"{len(result.ids)} {kind} imported from {file.name}")
+
+
+def _actor(session, name: str | None) -> Actor:
+    if name is None:
+        return Actor.system()
+    user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
+    if user is None:
+        raise NotFound(f"user {name} does not exist")
+    return Actor.of(user)

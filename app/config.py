@@ -11,6 +11,8 @@
 | FUNDLEDGER_PII_KEY | Fernet key(s), newest first, sealing victims' personal data |
 |  | (development: a key is generated into ``<instance>/pii_key``) |
 | FUNDLEDGER_ENV | ``development``; ``production`` refuses generated secrets and keys |
+| FUNDLEDGER_MAX_JSON_BYTES | ``1048576`` (1 MiB): a larger JSON body is refused with 413 |
+| FUNDLEDGER_MAX_UPLOAD_BYTES | ``10485760`` (10 MiB): a larger upload is refused with 413 |
 """
 
 from __future__ import annotations
@@ -44,7 +46,18 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
         "FUND_NAME": environ.get("FUNDLEDGER_FUND_NAME", DEFAULT_FUND_NAME),
         "LOCALE": environ.get("FUNDLEDGER_LOCALE", "en_GB"),
         "PII_KEY": environ.get("FUNDLEDGER_PII_KEY", ""),
+        "MAX_JSON_BYTES": _size(environ, "FUNDLEDGER_MAX_JSON_BYTES", 1024 * 1024),
+        "MAX_UPLOAD_BYTES": _size(environ, "FUNDLEDGER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
     }
+
+
+def _size(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1024:
+        raise RuntimeError(f"{name} must be a number of bytes, at least 1024")
+    return int(text)
 
 
 def _development_secret(instance_path: str) -> str:

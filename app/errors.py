@@ -1,9 +1,10 @@
 """Every error leaves as ``application/problem+json`` (RFC 9457), never a traceback.
 
-Domain errors carry their own status and per-field messages; HTTP errors
-(404, 405, 401…) and request-parsing errors are rendered the same way; an
-unexpected exception is logged with its traceback server-side and answered
-with a bare 500 that reveals nothing.
+Domain errors carry a kind and per-field messages; :data:`STATUS` is where
+the API decides which HTTP status each kind is. HTTP errors (404, 405, 401…)
+and request-parsing errors are rendered the same way; an unexpected
+exception is logged with its traceback server-side and answered with a bare
+500 that reveals nothing.
 """
 
 from __future__ import annotations
@@ -14,11 +15,18 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from ledger import errors as kinds
 from ledger.errors import LedgerError
 
 log = logging.getLogger("fundledger")
 
 PROBLEM_TYPE = "https://fundledger.example/problems/"
+#: The HTTP status of each kind of domain refusal (SPEC §7).
+STATUS = {kinds.INVALID: 422, kinds.NOT_FOUND: 404, kinds.CONFLICT: 409, kinds.FORBIDDEN: 403}
+
+
+def status_of(exc: LedgerError) -> int:
+    return STATUS[exc.kind]
 
 
 def problem(
@@ -54,7 +62,7 @@ def init_app(app: Flask) -> None:
 
 
 def _ledger_error(exc: LedgerError) -> Response:
-    return problem(exc.status, exc.title, exc.detail, exc.errors)
+    return problem(status_of(exc), exc.title, exc.detail, exc.errors)
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -3,8 +3,8 @@
 The same key with the same request replays the first response, byte for
 byte, with ``Idempotent-Replayed: true``; the same key with another request
 is 422. The first response is stored in the same transaction as the change
-it reports (see :func:`app.db.finish_request`), so a retry can never find
-the change without the response or the response without the change.
+it reports (see :func:`app.unit_of_work.finish_request`), so a retry can never
+find the change without the response or the response without the change.
 Only successful responses are stored: a refused request changed nothing, and
 retrying it is simply asking again. Keys are per user.
 """
@@ -15,8 +15,10 @@ import hashlib
 
 from flask import Response, g, request
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from app import db
+from app.auth import current_user
 from app.errors import problem
 from ledger.models import IdempotentRequest
 
@@ -36,8 +38,6 @@ def check_request() -> Response | None:
             f"{HEADER} must be 1 to {MAX_KEY} printable characters",
             {HEADER: ["invalid"]},
         )
-    from app.auth import current_user
-
     user = current_user()
     if user is None:
         return None  # the view answers 401
@@ -60,6 +60,24 @@ def replay_or_refuse(stored: IdempotentRequest, fingerprint: str) -> Response:
     response = Response(stored.response, status=stored.status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def concurrent_replay() -> Response | None:
+    """A twin request with the same key committed first: answer as it did.
+
+    None when there is no pending key, no twin, or the database cannot be asked
+    (it may be what failed): the caller then answers with its own response.
+    """
+    pending = g.get("idempotency")
+    if pending is None:
+        return None
+    user_id, key, fingerprint = pending
+    try:
+        stored = find(user_id, key)
+    except DBAPIError:
+        db.session().rollback()
+        return None
+    return None if stored is None else replay_or_refuse(stored, fingerprint)
 
 
 def find(user_id: int, key: str) -> IdempotentRequest | None:

@@ -1,6 +1,11 @@
 """Refuse, before any view runs, input that would otherwise reach a parser or the
 database as something they cannot take.
 
+- A body above its limit (``MAX_JSON_BYTES`` for JSON and forms, ``MAX_UPLOAD_BYTES``
+  for a file upload) is 413 before it is read; a body without a length is cut
+  off at the upload limit by Werkzeug (``MAX_CONTENT_LENGTH``), also 413.
+- A POST to the API with a body that is not JSON, where JSON is expected, is 415
+  naming the type it takes; a JSON body that is not UTF-8 is 400 saying so.
 - JSON that Python's parser cannot read without an exception other than a
   decode error (nested 100,000 deep: RecursionError; a 5,000-digit integer:
   ValueError) would surface as a 500; it is a 400 here.
@@ -13,15 +18,35 @@ database as something they cannot take.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from flask import Response, request
+from flask import Flask, Response, current_app, request
 
 from app.errors import problem
 
 NUL = "\x00"
+API_PREFIX = "/api/v1/"
+UPLOAD_TYPES = ("multipart/form-data",)
+
+
+def accepts_files(handler: Callable) -> Callable:
+    """Mark an API method as taking a file upload (multipart) as well as, or instead of, JSON."""
+    handler.accepts_files = True
+    return handler
+
+
+def init_app(app: Flask) -> None:
+    # Werkzeug's own ceiling, for bodies that come without a Content-Length.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_JSON_BYTES"]
+    app.before_request(refuse_unreadable_input)
 
 
 def refuse_unreadable_input() -> Response | None:
+    return _nul_in_url() or _too_large() or _wrong_content_type() or _unreadable_json()
+
+
+def _nul_in_url() -> Response | None:
     if NUL in request.path:
         return problem(404, "Not Found", "nothing is found at a path with a NUL character")
     for name, value in request.args.items(multi=True):
@@ -33,10 +58,58 @@ def refuse_unreadable_input() -> Response | None:
                 f"{field}: must not contain a NUL character",
                 {field: ["must not contain a NUL character"]},
             )
+    return None
+
+
+def _takes_files() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), None)
+    return bool(getattr(handler, "accepts_files", False))
+
+
+def _too_large() -> Response | None:
+    length = request.content_length
+    if length is None:
+        return None
+    upload = request.mimetype in UPLOAD_TYPES
+    limit = current_app.config["MAX_UPLOAD_BYTES" if upload else "MAX_JSON_BYTES"]
+    if length <= limit:
+        return None
+    what = "an upload" if upload else "a request body"
+    return problem(
+        413,
+        "Content Too Large",
+        f"{what} may be at most {limit} bytes; this one is {length}",
+        {"body": [f"larger than {limit} bytes"]},
+    )
+
+
+def _wrong_content_type() -> Response | None:
+    if request.method != "POST" or not request.path.startswith(API_PREFIX):
+        return None
+    if not request.content_length and not request.data:
+        return None  # no body at all: an action without input (approve, close…)
+    if request.is_json or (request.mimetype in UPLOAD_TYPES and _takes_files()):
+        return None
+    expected = "application/json or multipart/form-data" if _takes_files() else "application/json"
+    return problem(
+        415,
+        "Unsupported Media Type",
+        f"this endpoint takes {expected}, not {request.mimetype or 'a body without a type'}",
+        {"Content-Type": [f"must be {expected}"]},
+    )
+
+
+def _unreadable_json() -> Response | None:
     if not request.is_json:
         return None
+    data = request.get_data(cache=True) or b"null"
     try:
-        json.loads(request.get_data(cache=True) or b"null")
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return problem(400, "Bad Request", "the body is not UTF-8", {"body": ["not UTF-8"]})
+    try:
+        json.loads(text)
     except json.JSONDecodeError:
         return None  # the views' own parser answers this one, naming the problem
     except (ValueError, RecursionError):

@@ -1,9 +1,13 @@
-"""Manual journal entries by administrators (``POST /journal``).
+"""Manual journal entries by administrators, and their reversal.
 
 Each posting names an account and a debit or a credit, as a decimal string in
 the account's own currency (its fixed currency, else the functional one);
 foreign amounts are converted at the entry date. The entry must balance in
 functional units after conversion, or it is refused as unbalanced.
+
+An entry that a register posted (an award, a payment, a sale…) is undone only
+through that register, which keeps its own state right: it cannot be
+reversed by hand (:func:`reverse_manual_entry`).
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import validate
-from ledger.errors import Invalid
+from ledger import access, audit, events, validate
+from ledger.access import Actor
+from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, post_entry
+from ledger.journal import Line, get_entry, post_entry, reverse_entry
 from ledger.lookup import fetch
 from ledger.models import Account, Asset, Award, Case, JournalEntry, Victim
 from ledger.money import Money
@@ -30,12 +35,13 @@ DIMENSIONS = {"case_id": Case, "victim_id": Victim, "award_id": Award, "asset_id
 def post_adjustment(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     value_date: date,
     memo: str,
     postings: Sequence[dict],
     idempotency_key: str | None = None,
 ) -> JournalEntry:
+    access.require(actor, access.MANAGE_BOOKS)
     memo = validate.text("memo", memo, max_length=500)
     if not isinstance(postings, Sequence) or len(postings) < 2:
         raise Invalid.field("postings", "an entry needs at least two postings")
@@ -43,15 +49,37 @@ def post_adjustment(
     lines = [
         _line(session, i, posting, value_date, functional) for i, posting in enumerate(postings)
     ]
-    return post_entry(
+    entry = post_entry(
         session,
+        actor=actor,
         value_date=value_date,
         memo=memo,
-        event="journal.adjusted",
+        event=events.MANUAL_ENTRY,
         lines=lines,
-        created_by=actor,
         idempotency_key=idempotency_key,
     )
+    audit.record(session, actor, events.MANUAL_ENTRY, "journal_entry", entry.number)
+    return entry
+
+
+def reverse_manual_entry(
+    session: Session, *, actor: Actor, number: int, value_date: date, memo: str
+) -> JournalEntry:
+    """Reverse an entry posted by hand; a register's entries go back through their register."""
+    access.require(actor, access.MANAGE_BOOKS)
+    memo = validate.text("memo", memo, max_length=500)
+    entry = get_entry(session, number)
+    if entry.source_type is not None:
+        raise Conflict(
+            f"entry {number} was posted by {entry.source_type} {entry.source_id}; "
+            "undo it through that record (cancel the award, return the payment, …)"
+        )
+    reversal = reverse_entry(session, number, actor=actor, value_date=value_date, memo=memo)
+    after = {"reverses": number}
+    audit.record(
+        session, actor, events.ENTRY_REVERSED, "journal_entry", reversal.number, after=after
+    )
+    return reversal
 
 
 def _line(session: Session, i: int, posting: dict, value_date: date, functional: str) -> Line:

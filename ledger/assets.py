@@ -17,10 +17,19 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import audit, validate
+from ledger import access, audit, events, validate
+from ledger.access import Actor
 from ledger.balances import dimension_balance
-from ledger.bank import MAIN_BANK
 from ledger.cases import get_case
+from ledger.chart import (
+    BANK,
+    DISPOSAL_GAIN,
+    DISPOSAL_LOSS,
+    ESCROW,
+    FORFEITURE_REVENUE,
+    HELD_FOR_SALE,
+    SEIZED_PENDING,
+)
 from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
@@ -51,8 +60,6 @@ FIELDS = (
     "released_on",
     "release_reason",
 )
-ESCROW, HELD_PENDING, FORFEITED_HELD = "1010", "2100", "1100"
-FORFEITURE_REVENUE, GAIN, LOSS = "4000", "4100", "5100"
 
 
 def get_asset(session: Session, asset_id: object, field: str | None = None) -> Asset:
@@ -62,13 +69,14 @@ def get_asset(session: Session, asset_id: object, field: str | None = None) -> A
 def seize_asset(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     case_id: int,
     kind: str,
     description: str,
     seized_on: date,
     estimated_value: Money,
 ) -> Asset:
+    access.require(actor, access.MANAGE_ASSETS)
     if kind not in ASSET_KINDS:
         raise Invalid.field("kind", f"must be one of {', '.join(ASSET_KINDS)}")
     description = validate.text("description", description, max_length=500)
@@ -101,33 +109,35 @@ def seize_asset(
         dims = {"asset_id": asset.id, "case_id": case.id}
         post_entry(
             session,
+            actor=actor,
             value_date=seized_on,
+            date_field="seized_on",
             memo=f"Cash seized in case {case.reference}",
-            event="asset.seized",
+            event=events.ASSET_SEIZED,
             source=("asset", asset.id),
-            created_by=actor,
             lines=[
                 Line.debit(ESCROW, functional, estimated_value, **dims),
-                Line.credit(HELD_PENDING, functional, estimated_value, **dims),
+                Line.credit(SEIZED_PENDING, functional, estimated_value, **dims),
             ],
         )
-    _audit(session, actor, "asset.seized", asset, None)
+    _audit(session, actor, events.ASSET_SEIZED, asset, None)
     return asset
 
 
 def forfeit_asset(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     asset_id: int,
     order_reference: str,
     forfeited_on: date,
     value: Money | None = None,
 ) -> Asset:
+    access.require(actor, access.MANAGE_ASSETS)
     order_reference = validate.text("order_reference", order_reference, max_length=100)
     validate.not_future("forfeited_on", forfeited_on)
     lock_books(session)
-    asset = _fresh(session, asset_id)
+    asset = fetch(session, Asset, asset_id, "asset", fresh=True)
     before = audit.snapshot(asset, FIELDS)
     _require_state(asset, "seized", "be forfeited")
     if forfeited_on < asset.seized_on:
@@ -142,9 +152,9 @@ def forfeit_asset(
         carried, original = dimension_balance(session, ESCROW, asset_id=asset.id)
         cash = Money(original, asset.estimated_currency)
         lines = [
-            Line.debit(HELD_PENDING, carried, cash, **dims),
+            Line.debit(SEIZED_PENDING, carried, cash, **dims),
             Line.credit(FORFEITURE_REVENUE, carried, **dims),
-            Line.debit(MAIN_BANK, carried, **dims),
+            Line.debit(BANK, carried, **dims),
             Line.credit(ESCROW, carried, cash, **dims),
         ]
     else:
@@ -153,36 +163,41 @@ def forfeit_asset(
         validate.positive("value.amount", value)
         carried = to_functional(session, value, forfeited_on, functional, "value")
         lines = [
-            Line.debit(FORFEITED_HELD, carried, value, **dims),
+            Line.debit(HELD_FOR_SALE, carried, value, **dims),
             Line.credit(FORFEITURE_REVENUE, carried, value, **dims),
         ]
         asset.value_minor, asset.value_currency = value.minor, value.currency
     asset.carrying_minor = carried
     post_entry(
         session,
+        actor=actor,
         value_date=forfeited_on,
+        date_field="forfeited_on",
         memo=memo,
-        event="asset.forfeited",
+        event=events.ASSET_FORFEITED,
         source=("asset", asset.id),
-        created_by=actor,
         lines=lines,
     )
     asset.state = "forfeited"
     asset.forfeited_on = forfeited_on
     asset.forfeiture_order = order_reference
-    _audit(session, actor, "asset.forfeited", asset, before)
+    _audit(session, actor, events.ASSET_FORFEITED, asset, before)
     return asset
 
 
 def liquidate_asset(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     asset_id: int,
     sold_on: date,
     proceeds: Money,
-    selling_costs: Money,
+    selling_costs: Money | None = None,
 ) -> Asset:
+    """The sale of a forfeited asset for ``proceeds``, less ``selling_costs`` (none if None)."""
+    access.require(actor, access.MANAGE_ASSETS)
+    if selling_costs is None:
+        selling_costs = Money(0, proceeds.currency)
     validate.not_future("sold_on", sold_on)
     validate.positive("proceeds.amount", proceeds)
     if selling_costs.minor < 0:
@@ -196,7 +211,7 @@ def liquidate_asset(
             "must be less than the proceeds (record costs beyond them as an expense)",
         )
     lock_books(session)
-    asset = _fresh(session, asset_id)
+    asset = fetch(session, Asset, asset_id, "asset", fresh=True)
     before = audit.snapshot(asset, FIELDS)
     if asset.kind == "cash":
         raise Conflict("forfeited cash is already in the fund's bank account; it is not sold")
@@ -208,22 +223,21 @@ def liquidate_asset(
     carried = asset.carrying_minor
     dims = {"asset_id": asset.id, "case_id": asset.case_id}
     lines = [
-        Line.debit(MAIN_BANK, net_functional, **dims),
-        Line.credit(
-            FORFEITED_HELD, carried, Money(asset.value_minor, asset.value_currency), **dims
-        ),
+        Line.debit(BANK, net_functional, **dims),
+        Line.credit(HELD_FOR_SALE, carried, Money(asset.value_minor, asset.value_currency), **dims),
     ]
     if net_functional > carried:
-        lines.append(Line.credit(GAIN, net_functional - carried, **dims))
+        lines.append(Line.credit(DISPOSAL_GAIN, net_functional - carried, **dims))
     elif net_functional < carried:
-        lines.append(Line.debit(LOSS, carried - net_functional, **dims))
+        lines.append(Line.debit(DISPOSAL_LOSS, carried - net_functional, **dims))
     post_entry(
         session,
+        actor=actor,
         value_date=sold_on,
+        date_field="sold_on",
         memo=f"Sale of forfeited asset {asset.id}",
-        event="asset.liquidated",
+        event=events.ASSET_LIQUIDATED,
         source=("asset", asset.id),
-        created_by=actor,
         lines=lines,
     )
     asset.state = "liquidated"
@@ -231,17 +245,18 @@ def liquidate_asset(
     asset.proceeds_minor = proceeds.minor
     asset.selling_costs_minor = selling_costs.minor
     asset.sale_currency = proceeds.currency
-    _audit(session, actor, "asset.liquidated", asset, before)
+    _audit(session, actor, events.ASSET_LIQUIDATED, asset, before)
     return asset
 
 
 def release_asset(
-    session: Session, *, actor: str, asset_id: int, released_on: date, reason: str
+    session: Session, *, actor: Actor, asset_id: int, released_on: date, reason: str
 ) -> Asset:
+    access.require(actor, access.MANAGE_ASSETS)
     reason = validate.text("reason", reason, max_length=500)
     validate.not_future("released_on", released_on)
     lock_books(session)
-    asset = _fresh(session, asset_id)
+    asset = fetch(session, Asset, asset_id, "asset", fresh=True)
     before = audit.snapshot(asset, FIELDS)
     _require_state(asset, "seized", "be released")
     if released_on < asset.seized_on:
@@ -253,26 +268,21 @@ def release_asset(
         dims = {"asset_id": asset.id, "case_id": asset.case_id}
         post_entry(
             session,
+            actor=actor,
             value_date=released_on,
+            date_field="released_on",
             memo=f"Seized cash of asset {asset.id} released",
-            event="asset.released",
+            event=events.ASSET_RELEASED,
             source=("asset", asset.id),
-            created_by=actor,
             lines=[
-                Line.debit(HELD_PENDING, carried, cash, **dims),
+                Line.debit(SEIZED_PENDING, carried, cash, **dims),
                 Line.credit(ESCROW, carried, cash, **dims),
             ],
         )
     asset.state = "released"
     asset.released_on = released_on
     asset.release_reason = reason
-    _audit(session, actor, "asset.released", asset, before)
-    return asset
-
-
-def _fresh(session: Session, asset_id: object) -> Asset:
-    asset = get_asset(session, asset_id)
-    session.refresh(asset)  # re-read under the lock
+    _audit(session, actor, events.ASSET_RELEASED, asset, before)
     return asset
 
 
@@ -296,13 +306,6 @@ def _require_state(asset: Asset, state: str, action: str) -> None:
         )
 
 
-def _audit(session: Session, actor: str, action: str, asset: Asset, before: dict | None) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        action=action,
-        subject_type="asset",
-        subject_id=asset.id,
-        before=before,
-        after=audit.snapshot(asset, FIELDS),
-    )
+def _audit(session: Session, actor: Actor, action: str, asset: Asset, before: dict | None) -> None:
+    after = audit.snapshot(asset, FIELDS)
+    audit.record(session, actor, action, "asset", asset.id, before=before, after=after)

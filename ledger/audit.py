@@ -2,8 +2,10 @@
 
 Append-only (database triggers refuse UPDATE and DELETE) and hash-chained
 like the journal: ``hash = sha256(prev_hash + canonical JSON of the event)``.
-Callers record events inside the transaction that makes the change, after
-:func:`ledger.locks.lock_books`, so the chain has one order.
+Every service records its own event inside the transaction that makes the
+change, whichever door it was called through. :func:`record` takes the
+books' lock first (a no-op when the step already holds it), so the chain has
+one order however many writers there are.
 
 Never pass a victim's personal data here: ``before``/``after`` are read by
 auditors. Victim snapshots carry the code and plain fields only.
@@ -19,6 +21,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.access import Actor
+from ledger.locks import lock_books
 from ledger.models import AuditEvent
 from ledger.models.base import utcnow
 from ledger.models.journal import GENESIS_HASH
@@ -26,21 +30,25 @@ from ledger.models.journal import GENESIS_HASH
 
 def record(
     session: Session,
-    *,
-    actor: str,
+    actor: Actor,
     action: str,
     subject_type: str,
     subject_id: object = None,
+    *,
     before: Mapping | None = None,
     after: Mapping | None = None,
 ) -> AuditEvent:
+    """Append one event: ``actor`` did ``action`` to ``subject_type`` ``subject_id``."""
+    if not isinstance(actor, Actor):
+        raise TypeError(f"the audit log records an Actor, not {type(actor).__name__}")
+    lock_books(session)
     last = session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     event = AuditEvent(
         id=(last.id + 1) if last else 1,
         occurred_at=utcnow(),
-        actor=actor,
+        actor=actor.name,
         action=action,
         subject_type=subject_type,
         subject_id=None if subject_id is None else str(subject_id),

@@ -9,6 +9,9 @@ award's currency, and only ever moves towards zero.
 ``outstanding`` = amount - paid - cancelled, in the award's currency.
 A cancellation or reduction takes only what is neither paid nor committed to
 a pending (proposed or approved) payment.
+
+A court registers awards in its own name and sees and cancels only those
+(:func:`visible_award`); an administrator acts on any award.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit, validate
+from ledger import access, audit, events, validate
+from ledger.access import Actor
 from ledger.cases import get_case
-from ledger.errors import Conflict, Forbidden, Invalid
+from ledger.chart import AWARDS_PAYABLE, COMPENSATION
+from ledger.errors import Conflict, Invalid, NotFound
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
 from ledger.journal import Line, post_entry
@@ -29,11 +34,10 @@ from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Award, Disbursement, SubledgerBalance
 from ledger.models.base import summed
+from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
 from ledger.victims import get_victim
 
-PAYABLE, COMPENSATION = "2000", "5000"
-PENDING = ("proposed", "approved")
 FIELDS = (
     "case_id",
     "victim_id",
@@ -51,14 +55,15 @@ FIELDS = (
 def register_award(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     case_id: int,
     victim_id: int,
     order_reference: str,
     ordered_on: date,
     amount: Money,
-    court_user_id: int | None = None,
 ) -> Award:
+    """Register an award (a court: in its own name, so that it alone sees it)."""
+    access.require(actor, access.REGISTER_AWARDS)
     order_reference = validate.text("order_reference", order_reference, max_length=100)
     validate.not_future("ordered_on", ordered_on)
     validate.positive("amount.amount", amount)
@@ -91,32 +96,26 @@ def register_award(
         paid_minor=0,
         cancelled_minor=0,
         status="registered",
-        registered_by=actor,
-        court_user_id=court_user_id,
+        registered_by=actor.name,
+        court_user_id=actor.court_scope,
     )
     session.add(award)
     session.flush()
     dims = dict(award_id=award.id, victim_id=victim.id, case_id=case.id)
     post_entry(
         session,
+        actor=actor,
         value_date=ordered_on,
-        event="award.registered",
+        event=events.AWARD_REGISTERED,
         source=("award", award.id),
         memo=f"Award to {victim.code} under order {order_reference} (case {case.reference})",
-        created_by=actor,
         lines=[
             Line.debit(COMPENSATION, functional, amount, **dims),
-            Line.credit(PAYABLE, functional, amount, **dims),
+            Line.credit(AWARDS_PAYABLE, functional, amount, **dims),
         ],
+        date_field="ordered_on",
     )
-    audit.record(
-        session,
-        actor=actor,
-        action="award.registered",
-        subject_type="award",
-        subject_id=award.id,
-        after=audit.snapshot(award, FIELDS),
-    )
+    _audit(session, actor, events.AWARD_REGISTERED, award, None)
     return award
 
 
@@ -124,11 +123,24 @@ def get_award(session: Session, award_id: object, field: str | None = None) -> A
     return fetch(session, Award, award_id, "award", field)
 
 
+def visible_award(
+    session: Session, actor: Actor, award_id: object, field: str | None = None, *, fresh=False
+) -> Award:
+    """The award if ``actor`` may see it: a court only its own, as if the others did not exist."""
+    access.require(actor, access.READ_REGISTERS)
+    award = fetch(session, Award, award_id, "award", field, fresh=fresh)
+    if actor.court_scope is not None and award.court_user_id != actor.court_scope:
+        if field is not None:
+            raise Invalid.field(field, f"award {award_id} does not exist")
+        raise NotFound(f"award {award_id} does not exist")
+    return award
+
+
 def pending_minor(session: Session, award_id: int) -> int:
     """What proposed and approved payments of the award already commit (award currency)."""
     return session.scalar(
         select(summed(Disbursement.amount_minor)).where(
-            Disbursement.award_id == award_id, Disbursement.status.in_(PENDING)
+            Disbursement.award_id == award_id, Disbursement.status.in_(PENDING_PAYMENT_STATES)
         )
     )
 
@@ -138,7 +150,7 @@ def carrying_value(session: Session, award: Award) -> tuple[int, int]:
     row = session.scalar(
         select(SubledgerBalance)
         .join(Account, Account.id == SubledgerBalance.account_id)
-        .where(Account.code == PAYABLE, SubledgerBalance.award_id == award.id)
+        .where(Account.code == AWARDS_PAYABLE, SubledgerBalance.award_id == award.id)
         .execution_options(populate_existing=True)
     )
     if row is None:
@@ -164,21 +176,18 @@ def relief_for(session: Session, award: Award, part: int) -> int:
 def cancel_award(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     award_id: int,
     effective_on: date,
     reason: str,
     amount: Money | None = None,
-    court_user_id: int | None = None,
 ) -> Award:
     """Cancel the unpaid part of an award, or reduce it by ``amount``: 2000 / 5000."""
+    access.require(actor, access.REGISTER_AWARDS)
     reason = validate.text("reason", reason, max_length=500)
     validate.not_future("effective_on", effective_on)
     lock_books(session)
-    award = get_award(session, award_id)
-    session.refresh(award)
-    if court_user_id is not None and award.court_user_id != court_user_id:
-        raise Forbidden("a court may only cancel awards it registered")
+    award = visible_award(session, actor, award_id, fresh=True)
     before = audit.snapshot(award, FIELDS)
     if award.status in ("paid", "cancelled"):
         raise Conflict(f"award {award.id} is {award.status}", {"status": [f"is {award.status}"]})
@@ -199,38 +208,37 @@ def cancel_award(
         )
     relief = relief_for(session, award, part)
     dims = dict(award_id=award.id, victim_id=award.victim_id, case_id=award.case_id)
-    lines = [
-        Line.debit(PAYABLE, relief, Money(part, award.currency), **dims),
-        Line.credit(COMPENSATION, relief, Money(part, award.currency), **dims),
-    ]
+    part_money = Money(part, award.currency)
     post_entry(
         session,
+        actor=actor,
         value_date=effective_on,
-        event="award.cancelled",
+        event=events.AWARD_CANCELLED,
         source=("award", award.id),
-        created_by=actor,
-        lines=lines,
+        lines=[
+            Line.debit(AWARDS_PAYABLE, relief, part_money, **dims),
+            Line.credit(COMPENSATION, relief, part_money, **dims),
+        ],
         memo=f"Award {award.id} {'cancelled' if part == free else 'reduced'}: {reason}",
+        date_field="effective_on",
     )
     award.cancelled_minor += part
     refresh_status(award)
-    audit.record(
-        session,
-        actor=actor,
-        action="award.cancelled",
-        subject_type="award",
-        subject_id=award.id,
-        before=before,
-        after=audit.snapshot(award, FIELDS) | {"reason": reason},
-    )
+    _audit(session, actor, events.AWARD_CANCELLED, award, before, reason=reason)
     return award
 
 
+def status_of(paid: int, outstanding: int) -> str:
+    """The status that what is paid and still outstanding imply (award currency units)."""
+    if outstanding == 0:
+        return "paid" if paid else "cancelled"
+    return "partially_paid" if paid else "registered"
+
+
 def refresh_status(award: Award) -> None:
-    """The status that paid and cancelled amounts imply."""
-    if award.outstanding_minor == 0:
-        award.status = "cancelled" if award.paid_minor == 0 else "paid"
-    elif award.paid_minor > 0:
-        award.status = "partially_paid"
-    else:
-        award.status = "registered"
+    award.status = status_of(award.paid_minor, award.outstanding_minor)
+
+
+def _audit(session: Session, actor: Actor, action: str, award: Award, before, **extra) -> None:
+    after = audit.snapshot(award, FIELDS) | extra
+    audit.record(session, actor, action, "award", award.id, before=before, after=after)

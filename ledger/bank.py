@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 from ledger.errors import Invalid
 from ledger.models import Account
 
-MAIN_BANK = "1000"
-
 
 def bank_account_for(session: Session, currency: str, field: str = "amount") -> Account:
     accounts = list(

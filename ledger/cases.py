@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit, validate
+from ledger import access, audit, events, validate
+from ledger.access import Actor
 from ledger.errors import Conflict
 from ledger.locks import lock_books
 from ledger.lookup import fetch
@@ -19,13 +20,14 @@ FIELDS = ("reference", "court", "title", "jurisdiction", "opened_on", "status")
 def open_case(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     reference: str,
     court: str,
     title: str,
     jurisdiction: str,
     opened_on: date,
 ) -> Case:
+    access.require(actor, access.MANAGE_CASES)
     reference = validate.text("reference", reference, max_length=64)
     values = {
         "court": validate.text("court", court, max_length=200),
@@ -40,12 +42,7 @@ def open_case(
     session.add(case)
     session.flush()
     audit.record(
-        session,
-        actor=actor,
-        action="case.opened",
-        subject_type="case",
-        subject_id=case.id,
-        after=audit.snapshot(case, FIELDS),
+        session, actor, events.CASE_OPENED, "case", case.id, after=audit.snapshot(case, FIELDS)
     )
     return case
 

@@ -19,10 +19,20 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ledger import audit, validate
-from ledger.assets import ESCROW, HELD_PENDING, get_asset
+from ledger import access, audit, events, validate
+from ledger.access import Actor
+from ledger.assets import get_asset
 from ledger.bank import bank_account_for
 from ledger.cases import get_case
+from ledger.chart import (
+    ADMINISTRATIVE_COSTS,
+    BANK_CHARGES,
+    CUSTODY_COSTS,
+    DONATIONS,
+    ESCROW,
+    INTEREST,
+    SEIZED_PENDING,
+)
 from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
@@ -32,18 +42,18 @@ from ledger.models import CashMovement
 from ledger.money import Money
 
 RECEIPT_ACCOUNTS = {
-    "donation": "4200",
-    "grant": "4200",
-    "interest": "4300",
-    "escrow_interest": HELD_PENDING,
-    "other": "4200",
+    "donation": DONATIONS,
+    "grant": DONATIONS,
+    "interest": INTEREST,
+    "escrow_interest": SEIZED_PENDING,
+    "other": DONATIONS,
 }
 EXPENSE_ACCOUNTS = {
-    "custody": "5200",
-    "disposal": "5200",
-    "bank_charges": "5300",
-    "administrative": "5500",
-    "other": "5500",
+    "custody": CUSTODY_COSTS,
+    "disposal": CUSTODY_COSTS,
+    "bank_charges": BANK_CHARGES,
+    "administrative": ADMINISTRATIVE_COSTS,
+    "other": ADMINISTRATIVE_COSTS,
 }
 FIELDS = (
     "direction",
@@ -61,7 +71,7 @@ FIELDS = (
 def record_receipt(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     kind: str,
     received_on: date,
     amount: Money,
@@ -71,24 +81,14 @@ def record_receipt(
 ) -> CashMovement:
     if kind not in RECEIPT_ACCOUNTS:
         raise Invalid.field("kind", f"must be one of {', '.join(RECEIPT_ACCOUNTS)}")
-    return _record(
-        "receipt",
-        session,
-        actor,
-        kind,
-        received_on,
-        "received_on",
-        amount,
-        counterparty,
-        case_id,
-        asset_id,
-    )
+    day = (received_on, "received_on")
+    return _record("receipt", session, actor, kind, day, amount, counterparty, case_id, asset_id)
 
 
 def record_expense(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     kind: str,
     paid_on: date,
     amount: Money,
@@ -98,14 +98,16 @@ def record_expense(
 ) -> CashMovement:
     if kind not in EXPENSE_ACCOUNTS:
         raise Invalid.field("kind", f"must be one of {', '.join(EXPENSE_ACCOUNTS)}")
-    return _record(
-        "expense", session, actor, kind, paid_on, "paid_on", amount, counterparty, case_id, asset_id
-    )
+    day = (paid_on, "paid_on")
+    return _record("expense", session, actor, kind, day, amount, counterparty, case_id, asset_id)
 
 
 def _record(
-    direction, session, actor, kind, day, date_field, amount, counterparty, case_id, asset_id
+    direction, session, actor, kind, dated, amount, counterparty, case_id, asset_id
 ) -> CashMovement:
+    """One receipt or expense; ``dated`` is the day and the name of its request field."""
+    access.require(actor, access.MANAGE_CASH)
+    day, date_field = dated
     validate.not_future(date_field, day)
     validate.positive("amount.amount", amount)
     counterparty = validate.text("counterparty", counterparty, max_length=200)
@@ -122,19 +124,12 @@ def _record(
     value = to_functional(session, amount, day, functional)
     if direction == "receipt" and kind == "escrow_interest":
         _check_escrow(asset, amount, day)
-        debit, credit = ESCROW, HELD_PENDING
-        lines = [
-            Line.debit(debit, value, amount, **dims),
-            Line.credit(credit, value, amount, **dims),
-        ]
+        debit, credit = ESCROW, SEIZED_PENDING
     else:
         bank = bank_account_for(session, amount.currency).code
         other = (RECEIPT_ACCOUNTS if direction == "receipt" else EXPENSE_ACCOUNTS)[kind]
         debit, credit = (bank, other) if direction == "receipt" else (other, bank)
-        lines = [
-            Line.debit(debit, value, amount, **dims),
-            Line.credit(credit, value, amount, **dims),
-        ]
+    lines = [Line.debit(debit, value, amount, **dims), Line.credit(credit, value, amount, **dims)]
     movement = CashMovement(
         direction=direction,
         kind=kind,
@@ -144,33 +139,30 @@ def _record(
         counterparty=counterparty,
         case_id=case_id,
         asset_id=asset_id,
-        created_by=actor,
+        created_by=actor.name,
     )
     session.add(movement)
     session.flush()
+    event = events.RECEIPT_RECORDED if direction == "receipt" else events.EXPENSE_RECORDED
     entry = post_entry(
         session,
+        actor=actor,
         value_date=day,
         memo=f"{direction.capitalize()} ({kind}): {counterparty}",
-        event=f"{direction}.recorded",
+        event=event,
         source=(direction, movement.id),
-        created_by=actor,
         lines=lines,
+        date_field=date_field,
     )
     movement.entry_number = entry.number
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action=f"{direction}.recorded",
-        subject_type=direction,
-        subject_id=movement.id,
-        after=audit.snapshot(movement, FIELDS),
-    )
+    after = audit.snapshot(movement, FIELDS)
+    audit.record(session, actor, event, direction, movement.id, after=after)
     return movement
 
 
 def _check_escrow(asset, amount: Money, day: date) -> None:
+    """Interest on seized cash follows its principal: same asset, still in escrow, same currency."""
     if asset is None:
         raise Invalid.field("asset_id", "interest on escrowed cash names the seized cash asset")
     if asset.kind != "cash" or asset.state != "seized":

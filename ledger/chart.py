@@ -1,4 +1,8 @@
-"""The seeded chart of accounts (SPEC §3) and account administration."""
+"""The seeded chart of accounts (SPEC §3), its codes by name, and account administration.
+
+Every module that posts or reads an account by its role in the fund (the
+bank, escrow, awards payable…) uses the names below, never the digits.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,32 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger import access, audit, events
+from ledger.access import Actor
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.models import Account, AccountBalance
 from ledger.models.accounts import ACCOUNT_TYPES, OVERDRAFT_SCOPES
 from ledger.money import check_currency
+
+BANK = "1000"
+ESCROW = "1010"
+HELD_FOR_SALE = "1100"
+AWARDS_PAYABLE = "2000"
+SEIZED_PENDING = "2100"
+ACCOUNTS_PAYABLE = "2200"
+FUND_BALANCE = "3000"
+FORFEITURE_REVENUE = "4000"
+DISPOSAL_GAIN = "4100"
+DONATIONS = "4200"
+INTEREST = "4300"
+FX_GAIN = "4400"
+COMPENSATION = "5000"
+DISPOSAL_LOSS = "5100"
+CUSTODY_COSTS = "5200"
+BANK_CHARGES = "5300"
+FX_LOSS = "5400"
+ADMINISTRATIVE_COSTS = "5500"
+FIELDS = ("code", "name", "type", "currency", "overdraft_scope")
 
 
 class AccountSpec(NamedTuple):
@@ -24,24 +50,24 @@ class AccountSpec(NamedTuple):
 
 
 CHART: tuple[AccountSpec, ...] = (
-    AccountSpec("1000", "Fund bank account", "asset", "account", functional_only=True),
-    AccountSpec("1010", "Seized cash held in escrow", "asset"),
-    AccountSpec("1100", "Forfeited assets held for sale", "asset"),
-    AccountSpec("2000", "Awards payable", "liability", "award"),
-    AccountSpec("2100", "Seized funds held pending decision", "liability"),
-    AccountSpec("2200", "Accounts payable", "liability"),
-    AccountSpec("3000", "Fund balance", "net_assets"),
-    AccountSpec("4000", "Forfeiture revenue", "revenue"),
-    AccountSpec("4100", "Gain on disposal of forfeited assets", "revenue"),
-    AccountSpec("4200", "Donations and grants", "revenue"),
-    AccountSpec("4300", "Interest income", "revenue"),
-    AccountSpec("4400", "Foreign exchange gains", "revenue"),
-    AccountSpec("5000", "Victim compensation", "expense"),
-    AccountSpec("5100", "Loss on disposal of forfeited assets", "expense"),
-    AccountSpec("5200", "Custody and disposal costs", "expense"),
-    AccountSpec("5300", "Bank charges", "expense"),
-    AccountSpec("5400", "Foreign exchange losses", "expense"),
-    AccountSpec("5500", "Administrative costs", "expense"),
+    AccountSpec(BANK, "Fund bank account", "asset", "account", functional_only=True),
+    AccountSpec(ESCROW, "Seized cash held in escrow", "asset"),
+    AccountSpec(HELD_FOR_SALE, "Forfeited assets held for sale", "asset"),
+    AccountSpec(AWARDS_PAYABLE, "Awards payable", "liability", "award"),
+    AccountSpec(SEIZED_PENDING, "Seized funds held pending decision", "liability"),
+    AccountSpec(ACCOUNTS_PAYABLE, "Accounts payable", "liability"),
+    AccountSpec(FUND_BALANCE, "Fund balance", "net_assets"),
+    AccountSpec(FORFEITURE_REVENUE, "Forfeiture revenue", "revenue"),
+    AccountSpec(DISPOSAL_GAIN, "Gain on disposal of forfeited assets", "revenue"),
+    AccountSpec(DONATIONS, "Donations and grants", "revenue"),
+    AccountSpec(INTEREST, "Interest income", "revenue"),
+    AccountSpec(FX_GAIN, "Foreign exchange gains", "revenue"),
+    AccountSpec(COMPENSATION, "Victim compensation", "expense"),
+    AccountSpec(DISPOSAL_LOSS, "Loss on disposal of forfeited assets", "expense"),
+    AccountSpec(CUSTODY_COSTS, "Custody and disposal costs", "expense"),
+    AccountSpec(BANK_CHARGES, "Bank charges", "expense"),
+    AccountSpec(FX_LOSS, "Foreign exchange losses", "expense"),
+    AccountSpec(ADMINISTRATIVE_COSTS, "Administrative costs", "expense"),
 )
 
 
@@ -72,6 +98,7 @@ def seed_chart(session: Session, functional_currency: str) -> int:
 def add_account(
     session: Session,
     *,
+    actor: Actor,
     code: str,
     name: str,
     type: str,
@@ -79,6 +106,7 @@ def add_account(
     no_overdraft: bool = False,
 ) -> Account:
     """An administrator's new account, e.g. a USD bank account ``1001``."""
+    access.require(actor, access.MANAGE_BOOKS)
     if not isinstance(code, str) or not re.fullmatch(r"[0-9]{1,10}", code):
         raise Invalid.field("code", "must be 1 to 10 digits")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
@@ -95,6 +123,9 @@ def add_account(
         session, code, name.strip(), type, currency, "account" if no_overdraft else None
     )
     session.flush()
+    audit.record(
+        session, actor, events.ACCOUNT_ADDED, "account", code, after=audit.snapshot(account, FIELDS)
+    )
     return account
 
 

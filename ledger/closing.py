@@ -17,12 +17,13 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
 
-from ledger import audit
-from ledger.awards import PAYABLE
+from ledger import access, audit, events
+from ledger.access import Actor
 from ledger.balances import balances_as_of
+from ledger.chart import AWARDS_PAYABLE, FUND_BALANCE, FX_GAIN, FX_LOSS
 from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
@@ -34,10 +35,8 @@ from ledger.money import Money
 from ledger.periods import close_month, is_closed, parse_month
 from ledger.validate import today_utc
 
-FX_GAIN, FX_LOSS, FUND_BALANCE = "4400", "5400", "3000"
 
-
-def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
+def revalue(session: Session, *, actor: Actor, month: str) -> JournalEntry | None:
     """Post the month-end FX revaluation entry; None when nothing needs restating.
 
     Balances are those at the month end (from the postings dated up to it,
@@ -45,6 +44,7 @@ def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
     into it, and running it again restates only what changed since: nothing,
     when nothing did.
     """
+    access.require(actor, access.MANAGE_BOOKS)
     year, mon = parse_month(month, "period")
     month_end = date(year, mon, monthrange(year, mon)[1])
     if month_end >= today_utc():
@@ -59,7 +59,7 @@ def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
         if change:
             dims = dict(award_id=award.id, victim_id=award.victim_id, case_id=award.case_id)
             # A zero original amount: only the functional carrying value moves.
-            lines.append(Line(PAYABLE, change, Money(0, award.currency), **dims))
+            lines.append(Line(AWARDS_PAYABLE, change, Money(0, award.currency), **dims))
             net += change
     for account, balance, original in _foreign_bank_accounts(session, functional, month_end):
         target = to_functional(session, Money(original, account.currency), month_end, functional)
@@ -75,20 +75,15 @@ def revalue(session: Session, *, actor: str, month: str) -> JournalEntry | None:
         lines.append(Line.debit(FX_LOSS, -net))
     entry = post_entry(
         session,
+        actor=actor,
         value_date=month_end,
-        event="fx.revalued",
+        event=events.FX_REVALUED,
         lines=lines,
         memo=f"FX revaluation of open foreign-currency balances at {month_end}",
-        created_by=actor,
+        date_field="period",
     )
-    audit.record(
-        session,
-        actor=actor,
-        action="fx.revalued",
-        subject_type="period",
-        subject_id=month,
-        after={"entry": entry.number, "net": net},
-    )
+    after = {"entry": entry.number, "net": net}
+    audit.record(session, actor, events.FX_REVALUED, "period", month, after=after)
     return entry
 
 
@@ -106,7 +101,7 @@ def _foreign_awards(session: Session, functional: str, month_end: date):
     query = (
         _sums_to(month_end)
         .add_columns(Posting.award_id)
-        .where(Account.code == PAYABLE, Posting.currency != functional)
+        .where(Account.code == AWARDS_PAYABLE, Posting.currency != functional)
         .group_by(Posting.award_id)
         .order_by(Posting.award_id)
     )
@@ -136,8 +131,9 @@ def _foreign_bank_accounts(session: Session, functional: str, month_end: date):
     ]
 
 
-def close_year(session: Session, *, actor: str, year: int, today: date) -> JournalEntry | None:
+def close_year(session: Session, *, actor: Actor, year: int, today: date) -> JournalEntry | None:
     """Post the closing entry for ``year`` and close its December."""
+    access.require(actor, access.MANAGE_BOOKS)
     if not isinstance(year, int) or not 1900 < year < 3000:
         raise Invalid.field("year", "must be a year such as 2026")
     if date(year + 1, 1, 1) > today:
@@ -160,20 +156,30 @@ def close_year(session: Session, *, actor: str, year: int, today: date) -> Journ
             lines.append(Line(FUND_BALANCE, result))
         entry = post_entry(
             session,
+            actor=actor,
             value_date=year_end,
-            event="year.closed",
+            event=events.YEAR_CLOSED,
             lines=lines,
             memo=f"Year-end close {year}: result to fund balance",
-            created_by=actor,
             idempotency_key=f"year-end-close-{year}",
+            date_field="year",
         )
-    close_month(session, f"{year}-12", closed_by=actor, today=today, year_end=True)
-    audit.record(
-        session,
-        actor=actor,
-        action="year.closed",
-        subject_type="period",
-        subject_id=str(year),
-        after={"entry": entry.number if entry else None},
-    )
+    close_month(session, f"{year}-12", actor=actor, today=today, year_end=True)
+    after = {"entry": entry.number if entry else None}
+    audit.record(session, actor, events.YEAR_CLOSED, "period", str(year), after=after)
     return entry
+
+
+def is_closing_entry():
+    """SQL condition on :class:`JournalEntry`: a year-end close, or the reversal of one.
+
+    The one definition every statement uses: such entries move a year's result
+    into the fund balance; they are neither revenue nor cost of any period.
+    """
+    original = aliased(JournalEntry)
+    reversed_close = (
+        select(original.number)
+        .where(original.number == JournalEntry.reverses, original.event == events.YEAR_CLOSED)
+        .exists()
+    )
+    return or_(JournalEntry.event == events.YEAR_CLOSED, reversed_close)

@@ -5,13 +5,16 @@
 - A proposal may not exceed what is outstanding on the award less what
   pending proposals already commit, nor the fund's free cash: the bank
   balance less the functional estimate of every pending payment.
-- The proposer can never approve their own proposal (403), and the database
-  refuses it too (CHECK ``four_eyes``).
+- The proposer can never approve or reject their own proposal (403), and the
+  database refuses the approval too (CHECK ``four_eyes``).
 - Execution posts: 2000 at the carrying value relieved / 1000 the amount the
   bank debited; 5300 / 1000 for the fee; the difference between carrying
   value and amount debited to 5400 (loss) or 4400 (gain).
-- A returned payment reverses that entry except the fee; the award is
-  outstanding again.
+- A returned payment is the reversal of that entry but for the fee legs; the
+  award is outstanding again.
+
+Every step is an administrator's; a court sees the payments of its own awards
+(:func:`visible_disbursement`).
 """
 
 from __future__ import annotations
@@ -21,22 +24,22 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit, validate
-from ledger.awards import PAYABLE, PENDING, get_award, pending_minor, refresh_status, relief_for
+from ledger import access, audit, events, validate
+from ledger.access import Actor
+from ledger.awards import get_award, pending_minor, refresh_status, relief_for
 from ledger.balances import current_balances
-from ledger.bank import MAIN_BANK
-from ledger.errors import Conflict, Forbidden, Invalid
+from ledger.chart import AWARDS_PAYABLE, BANK, BANK_CHARGES, FX_GAIN, FX_LOSS
+from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, get_entry, post_entry
+from ledger.journal import Line, get_entry, post_entry, reverse_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
-from ledger.models import Award, Disbursement
+from ledger.models import Disbursement, JournalEntry
 from ledger.models.base import summed, utcnow
-from ledger.models.registers import PAYMENT_METHODS
+from ledger.models.registers import PAYMENT_METHODS, PENDING_PAYMENT_STATES
 from ledger.money import Money
 
-BANK_CHARGES, FX_GAIN, FX_LOSS = "5300", "4400", "5400"
 FIELDS = (
     "award_id",
     "distribution_id",
@@ -58,30 +61,44 @@ FIELDS = (
     "return_reason",
     "return_entry",
 )
+#: The two legs a fee adds at the end of a payment entry (5300 / 1000).
+FEE_LEGS = 2
 
 
-def get_disbursement(session: Session, disbursement_id: object) -> Disbursement:
-    return fetch(session, Disbursement, disbursement_id, "disbursement")
+def get_disbursement(session: Session, disbursement_id: object, *, fresh=False) -> Disbursement:
+    return fetch(session, Disbursement, disbursement_id, "disbursement", fresh=fresh)
+
+
+def visible_disbursement(session: Session, actor: Actor, disbursement_id: object) -> Disbursement:
+    """The payment if ``actor`` may see it: a court only those of its own awards."""
+    access.require(actor, access.READ_REGISTERS)
+    found = get_disbursement(session, disbursement_id)
+    if actor.court_scope is not None and found.award.court_user_id != actor.court_scope:
+        raise NotFound(f"disbursement {disbursement_id} does not exist")
+    return found
 
 
 def free_cash(session: Session) -> int:
     """Fund bank balance (functional) less what pending payments are expected to take."""
     committed = session.scalar(
-        select(summed(Disbursement.estimate_minor)).where(Disbursement.status.in_(PENDING))
+        select(summed(Disbursement.estimate_minor)).where(
+            Disbursement.status.in_(PENDING_PAYMENT_STATES)
+        )
     )
-    return current_balances(session).get(MAIN_BANK, 0) - committed
+    return current_balances(session).get(BANK, 0) - committed
 
 
 def propose_disbursement(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     award_id: int,
     amount: Money,
     method: str,
     on: date,
     distribution_id: int | None = None,
 ) -> Disbursement:
+    access.require(actor, access.MANAGE_PAYMENTS)
     if method not in PAYMENT_METHODS:
         raise Invalid.field("method", f"must be one of {', '.join(PAYMENT_METHODS)}")
     validate.positive("amount.amount", amount)
@@ -90,7 +107,10 @@ def propose_disbursement(
     session.refresh(award)
     validate.same_currency("amount", amount, award.currency)
     if award.status == "cancelled" or award.outstanding_minor == 0:
-        raise Conflict(f"award {award.id} is {award.status}: nothing is outstanding")
+        raise Conflict(
+            f"award {award.id} is {award.status}: nothing is outstanding",
+            {"award_id": [f"award {award.id} is {award.status}: nothing is outstanding"]},
+        )
     free = award.outstanding_minor - pending_minor(session, award.id)
     if amount.minor > free:
         raise Invalid.field(
@@ -98,7 +118,7 @@ def propose_disbursement(
             f"exceeds what is outstanding on award {award.id} and not yet proposed "
             f"({Money(max(free, 0), award.currency).amount_string()} {award.currency})",
         )
-    estimate = _estimate(session, award, amount, on)
+    estimate = to_functional(session, amount, on, functional_currency(session))
     available = free_cash(session)
     if estimate > available:
         raise Invalid.field(
@@ -115,112 +135,92 @@ def propose_disbursement(
         estimate_minor=estimate,
         method=method,
         status="proposed",
-        proposed_by=actor,
+        proposed_by=actor.name,
         proposed_at=utcnow(),
     )
     session.add(disbursement)
     session.flush()
-    _audit(session, actor, "disbursement.proposed", disbursement, None)
+    _audit(session, actor, events.PAYMENT_PROPOSED, disbursement, None)
     return disbursement
 
 
-def _estimate(session: Session, award: Award, amount: Money, on: date) -> int:
-    """The functional cash a payment is expected to take: at today's rate, if there is one."""
-    functional = functional_currency(session)
-    if amount.currency == functional:
-        return amount.minor
-    return to_functional(session, amount, on, functional)
+def approve_disbursement(session: Session, *, actor: Actor, disbursement_id: int) -> Disbursement:
+    def approve(d: Disbursement) -> None:
+        d.status, d.approved_by, d.approved_at = "approved", actor.name, utcnow()
 
-
-def approve_disbursement(session: Session, *, actor: str, disbursement_id: int) -> Disbursement:
-    lock_books(session)
-    disbursement = _fresh(session, disbursement_id)
-    before = _snapshot(disbursement)
-    _require(disbursement, "proposed", "approved")
-    if disbursement.proposed_by == actor:
-        raise Forbidden("four eyes: a proposal must be approved by another administrator")
-    disbursement.status = "approved"
-    disbursement.approved_by = actor
-    disbursement.approved_at = utcnow()
-    _audit(session, actor, "disbursement.approved", disbursement, before)
-    return disbursement
+    return _decide(session, actor, disbursement_id, "approved", approve, events.PAYMENT_APPROVED)
 
 
 def reject_disbursement(
-    session: Session, *, actor: str, disbursement_id: int, reason: str | None = None
+    session: Session, *, actor: Actor, disbursement_id: int, reason: str | None = None
 ) -> Disbursement:
     reason = validate.text("reason", reason, max_length=500, required=False)
+
+    def reject(d: Disbursement) -> None:
+        d.status, d.rejected_by, d.rejection_reason = "rejected", actor.name, reason
+
+    return _decide(session, actor, disbursement_id, "rejected", reject, events.PAYMENT_REJECTED)
+
+
+def _decide(session, actor: Actor, disbursement_id, verb: str, apply, action: str):
+    """The second pair of eyes on a proposal: anyone but its proposer approves or rejects it."""
+    access.require(actor, access.MANAGE_PAYMENTS)
     lock_books(session)
-    disbursement = _fresh(session, disbursement_id)
+    disbursement = get_disbursement(session, disbursement_id, fresh=True)
     before = _snapshot(disbursement)
-    _require(disbursement, "proposed", "rejected")
-    if disbursement.proposed_by == actor:
-        raise Forbidden("four eyes: a proposal must be rejected by another administrator")
-    disbursement.status = "rejected"
-    disbursement.rejected_by = actor
-    disbursement.rejection_reason = reason
-    _audit(session, actor, "disbursement.rejected", disbursement, before)
+    _require(disbursement, "proposed", verb)
+    if disbursement.proposed_by == actor.name:
+        raise Forbidden(f"four eyes: a proposal must be {verb} by another administrator")
+    apply(disbursement)
+    _audit(session, actor, action, disbursement, before)
     return disbursement
 
 
 def execute_disbursement(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     disbursement_id: int,
     paid_on: date,
     bank_reference: str,
     debited: Money,
-    fee: Money,
+    fee: Money | None = None,
 ) -> Disbursement:
-    """Record the bank's execution of an approved payment and post it."""
+    """Record the bank's execution of an approved payment (no fee if None) and post it."""
+    access.require(actor, access.MANAGE_PAYMENTS)
     bank_reference = validate.text("bank_reference", bank_reference, max_length=100)
     validate.not_future("paid_on", paid_on)
     lock_books(session)
     functional = functional_currency(session)
+    if fee is None:
+        fee = Money(0, functional)
     validate.same_currency("debited", debited, functional)
     validate.same_currency("fee", fee, functional)
     validate.positive("debited.amount", debited)
     if fee.minor < 0:
         raise Invalid.field("fee.amount", "must not be negative")
-    disbursement = _fresh(session, disbursement_id)
+    disbursement = get_disbursement(session, disbursement_id, fresh=True)
     before = _snapshot(disbursement)
     _require(disbursement, "approved", "executed")
     award = disbursement.award
     session.refresh(award)
     if paid_on < award.ordered_on:
         raise Invalid.field("paid_on", "cannot be before the award was ordered")
-    relief = relief_for(session, award, disbursement.amount_minor)
     if award.currency == functional and debited.minor != disbursement.amount_minor:
         raise Invalid.field(
             "debited.amount",
             f"a {functional} payment debits exactly its amount "
             f"({Money(disbursement.amount_minor, functional).amount_string()})",
         )
-    dims = dict(award_id=award.id, victim_id=award.victim_id, case_id=award.case_id)
-    paid = Money(disbursement.amount_minor, award.currency)
-    lines = [
-        Line.debit(PAYABLE, relief, paid, **dims),
-        Line.credit(MAIN_BANK, debited.minor, **dims),
-    ]
-    difference = debited.minor - relief
-    if difference > 0:
-        lines.append(Line.debit(FX_LOSS, difference, **dims))
-    elif difference < 0:
-        lines.append(Line.credit(FX_GAIN, -difference, **dims))
-    if fee.minor:
-        lines += [
-            Line.debit(BANK_CHARGES, fee.minor, **dims),
-            Line.credit(MAIN_BANK, fee.minor, **dims),
-        ]
     entry = post_entry(
         session,
+        actor=actor,
         value_date=paid_on,
-        event="disbursement.paid",
+        event=events.PAYMENT_PAID,
         source=("disbursement", disbursement.id),
-        created_by=actor,
-        lines=lines,
+        lines=payment_lines(session, disbursement, debited.minor, fee.minor),
         memo=f"Payment of award {award.id} to {award.victim.code} (bank ref {bank_reference})",
+        date_field="paid_on",
     )
     disbursement.status = "paid"
     disbursement.paid_on = paid_on
@@ -230,46 +230,57 @@ def execute_disbursement(
     disbursement.payment_entry = entry.number
     award.paid_minor += disbursement.amount_minor
     refresh_status(award)
-    _audit(session, actor, "disbursement.paid", disbursement, before)
+    _audit(session, actor, events.PAYMENT_PAID, disbursement, before)
     return disbursement
 
 
+def payment_lines(session: Session, disbursement: Disbursement, debited: int, fee: int) -> list:
+    """The legs a payment posts: what it relieves of the award, what the bank took, the FX
+    difference, and the fee last (so that a return can leave exactly those legs out).
+
+    Read-only, so a confirmation page can show the entry before it is posted.
+    """
+    award = disbursement.award
+    relief = relief_for(session, award, disbursement.amount_minor)
+    dims = dict(award_id=award.id, victim_id=award.victim_id, case_id=award.case_id)
+    paid = Money(disbursement.amount_minor, award.currency)
+    lines = [
+        Line.debit(AWARDS_PAYABLE, relief, paid, **dims),
+        Line.credit(BANK, debited, **dims),
+    ]
+    difference = debited - relief
+    if difference > 0:
+        lines.append(Line.debit(FX_LOSS, difference, **dims))
+    elif difference < 0:
+        lines.append(Line.credit(FX_GAIN, -difference, **dims))
+    if fee:
+        lines += [Line.debit(BANK_CHARGES, fee, **dims), Line.credit(BANK, fee, **dims)]
+    return lines
+
+
 def return_disbursement(
-    session: Session, *, actor: str, disbursement_id: int, returned_on: date, reason: str
+    session: Session, *, actor: Actor, disbursement_id: int, returned_on: date, reason: str
 ) -> Disbursement:
     """The bank sent the payment back: undo it but for the fee; the award is owed again."""
+    access.require(actor, access.MANAGE_PAYMENTS)
     reason = validate.text("reason", reason, max_length=500)
     validate.not_future("returned_on", returned_on)
     lock_books(session)
-    disbursement = _fresh(session, disbursement_id)
+    disbursement = get_disbursement(session, disbursement_id, fresh=True)
     before = _snapshot(disbursement)
     _require(disbursement, "paid", "returned")
     if returned_on < disbursement.paid_on:
         raise Invalid.field("returned_on", "cannot be before the payment was made")
     payment = get_entry(session, disbursement.payment_entry)
-    fee_lines = 2 if disbursement.fee_minor else 0
-    kept = payment.postings[: len(payment.postings) - fee_lines]
-    lines = [
-        Line(
-            p.account.code,
-            -p.amount,
-            Money(-p.original_amount, p.currency),
-            case_id=p.case_id,
-            victim_id=p.victim_id,
-            award_id=p.award_id,
-            asset_id=p.asset_id,
-        )
-        for p in kept
-    ]
-    entry = post_entry(
+    entry = reverse_entry(
         session,
+        payment.number,
+        actor=actor,
         value_date=returned_on,
-        event="disbursement.returned",
-        source=("disbursement", disbursement.id),
-        created_by=actor,
-        lines=lines,
-        reverses=payment.number,
         memo=f"Payment of award {disbursement.award_id} returned undelivered: {reason}",
+        event=events.PAYMENT_RETURNED,
+        keep_lines=_fee_lines(payment, disbursement),
+        date_field="returned_on",
     )
     award = disbursement.award
     session.refresh(award)
@@ -279,14 +290,16 @@ def return_disbursement(
     disbursement.returned_on = returned_on
     disbursement.return_reason = reason
     disbursement.return_entry = entry.number
-    _audit(session, actor, "disbursement.returned", disbursement, before)
+    _audit(session, actor, events.PAYMENT_RETURNED, disbursement, before)
     return disbursement
 
 
-def _fresh(session: Session, disbursement_id: object) -> Disbursement:
-    disbursement = get_disbursement(session, disbursement_id)
-    session.refresh(disbursement)
-    return disbursement
+def _fee_lines(payment: JournalEntry, disbursement: Disbursement) -> set[int]:
+    """The line numbers of the fee legs, which :func:`payment_lines` puts last."""
+    if not disbursement.fee_minor:
+        return set()
+    last = len(payment.postings)
+    return set(range(last - FEE_LEGS + 1, last + 1))
 
 
 def _require(disbursement: Disbursement, state: str, verb: str) -> None:
@@ -302,13 +315,8 @@ def _snapshot(disbursement: Disbursement) -> dict:
     return audit.snapshot(disbursement, FIELDS)
 
 
-def _audit(session, actor, action, disbursement, before) -> None:
+def _audit(session, actor: Actor, action: str, disbursement: Disbursement, before) -> None:
+    after = _snapshot(disbursement)
     audit.record(
-        session,
-        actor=actor,
-        action=action,
-        subject_type="disbursement",
-        subject_id=disbursement.id,
-        before=before,
-        after=_snapshot(disbursement),
+        session, actor, action, "disbursement", disbursement.id, before=before, after=after
     )

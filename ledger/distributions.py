@@ -20,9 +20,11 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.awards import PENDING, pending_minor
+from ledger import access, audit, events
+from ledger.access import Actor
+from ledger.awards import pending_minor
 from ledger.cases import get_case
+from ledger.chart import BANK, CUSTODY_COSTS, DISPOSAL_GAIN, DISPOSAL_LOSS, FORFEITURE_REVENUE
 from ledger.disbursements import free_cash, propose_disbursement
 from ledger.errors import Invalid
 from ledger.fund import functional_currency
@@ -31,20 +33,22 @@ from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Award, Disbursement, Distribution, Posting
 from ledger.models.base import summed
+from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
 from ledger.prorata import allocate
 
-CASE_PROCEEDS = ("4000", "4100", "5100", "5200")
+CASE_PROCEEDS = (FORFEITURE_REVENUE, DISPOSAL_GAIN, DISPOSAL_LOSS, CUSTODY_COSTS)
 
 
-def get_distribution(session: Session, distribution_id: object) -> Distribution:
+def get_distribution(session: Session, actor: Actor, distribution_id: object) -> Distribution:
+    access.require(actor, access.READ_BOOKS)
     return fetch(session, Distribution, distribution_id, "distribution")
 
 
 def distribute(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     amount: Money,
     on: date,
     case_id: int | None = None,
@@ -54,6 +58,7 @@ def distribute(
 
     ``method_for(award)`` names the payment method (default: the victim's).
     """
+    access.require(actor, access.MANAGE_PAYMENTS)
     functional = functional_currency(session)
     if amount.currency != functional:
         raise Invalid.field("amount.currency", f"a distribution is made in {functional}")
@@ -80,7 +85,7 @@ def distribute(
         currency=functional,
         case_id=case.id if case else None,
         decided_on=on,
-        created_by=actor,
+        created_by=actor.name,
     )
     session.add(round_)
     session.flush()
@@ -100,18 +105,14 @@ def distribute(
         )
     session.flush()
     session.refresh(round_)
+    after = {
+        "amount_minor": amount.minor,
+        "currency": functional,
+        "case_id": round_.case_id,
+        "lines": [[d.award_id, d.amount_minor, d.id] for d in round_.lines],
+    }
     audit.record(
-        session,
-        actor=actor,
-        action="distribution.created",
-        subject_type="distribution",
-        subject_id=round_.id,
-        after={
-            "amount_minor": amount.minor,
-            "currency": functional,
-            "case_id": round_.case_id,
-            "lines": [[d.award_id, d.amount_minor, d.id] for d in round_.lines],
-        },
+        session, actor, events.DISTRIBUTION_CREATED, "distribution", round_.id, after=after
     )
     return round_
 
@@ -164,11 +165,11 @@ def case_net_proceeds(session: Session, case_id: int) -> int:
     paid = session.scalar(
         select(summed(Posting.amount))
         .join(Account, Account.id == Posting.account_id)
-        .where(Account.code == "1000", Posting.case_id == case_id, Posting.award_id.is_not(None))
+        .where(Account.code == BANK, Posting.case_id == case_id, Posting.award_id.is_not(None))
     )
     committed = session.scalar(
         select(summed(Disbursement.estimate_minor))
         .join(Award, Award.id == Disbursement.award_id)
-        .where(Award.case_id == case_id, Disbursement.status.in_(PENDING))
+        .where(Award.case_id == case_id, Disbursement.status.in_(PENDING_PAYMENT_STATES))
     )
     return int(earned) + int(paid) - int(committed)

@@ -1,30 +1,39 @@
-"""Domain errors.
+"""Domain errors: a kind, a sentence, and the fields they are about.
 
-Each kind maps to one HTTP status in the adapters (``app/errors.py``), so the
-ledger can say *why* it refused without knowing who asked. Messages must never
-carry a victim's personal data: they reach logs and API clients verbatim.
+The core says *why* it refused and *which field* is wrong; it knows nothing
+of HTTP. Each door maps the kind to its own answer (``app/errors.py``: a
+problem+json status for the API, a message beside the field on a web form,
+an exit status at the command line). Messages must never carry a victim's
+personal data: they reach logs, API clients and pages verbatim.
 """
 
 from __future__ import annotations
+
+#: The kinds of refusal, each answered the same way by every door.
+INVALID, NOT_FOUND, CONFLICT, FORBIDDEN = "invalid", "not_found", "conflict", "forbidden"
 
 
 class LedgerError(Exception):
     """Base of every refusal the domain core can raise."""
 
-    status = 400
-    title = "Bad request"
+    kind = INVALID
+    title = "Invalid input"
 
     def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or {}
 
+    def on_field(self, name: str) -> LedgerError:
+        """The same refusal, its messages said of ``name`` (a request's own date field…)."""
+        messages = [m for ms in self.errors.values() for m in ms] or [self.detail]
+        clone = type(self)(self.detail, {name: messages})
+        clone.__cause__ = self.__cause__
+        return clone
+
 
 class Invalid(LedgerError):
     """Input that can never be accepted as given (bad amount, unknown account…)."""
-
-    status = 422
-    title = "Invalid input"
 
     @classmethod
     def field(cls, name: str, message: str) -> Invalid:
@@ -32,19 +41,19 @@ class Invalid(LedgerError):
 
 
 class NotFound(LedgerError):
-    status = 404
+    kind = NOT_FOUND
     title = "Not found"
 
 
 class Conflict(LedgerError):
     """Valid input that clashes with the current state (duplicate, transition)."""
 
-    status = 409
+    kind = CONFLICT
     title = "Conflict"
 
 
 class Forbidden(LedgerError):
-    status = 403
+    kind = FORBIDDEN
     title = "Forbidden"
 
 

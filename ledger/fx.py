@@ -22,7 +22,11 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger import access, audit, events
+from ledger.access import Actor
 from ledger.errors import Invalid, NoRate
+from ledger.fund import functional_currency
+from ledger.locks import lock_books
 from ledger.models import FxRate
 from ledger.money import Money, check_currency, exponent
 
@@ -144,15 +148,36 @@ def rebase(rates: Iterable[Rate], functional: str) -> list[Rate]:
     return out
 
 
-def store_rates(session: Session, rates: Iterable[Rate], source: str) -> tuple[int, int]:
-    """Insert or correct rates; return (added, changed).
+def import_rates(
+    session: Session, actor: Actor, rates: Iterable[Rate], source: str
+) -> tuple[int, int]:
+    """Store rates per functional unit under the books' lock; return (added, corrected).
 
     Changing a stored rate is safe for the books (every posting keeps the
     functional amount it was converted at) and is how a mistyped rate is fixed.
+    Each rate is checked naming its place (``rates.3.currency``).
     """
+    access.require(actor, access.MANAGE_BOOKS)
+    lock_books(session)  # a rate must not change under a posting that is converting with it
+    functional = functional_currency(session)
     rates = list(rates)
-    for rate in rates:
-        check_currency(rate.currency)
+    for i, rate in enumerate(rates):
+        check_currency(rate.currency, f"rates.{i}.currency")
+        if rate.currency == functional:
+            raise Invalid.field(f"rates.{i}.currency", f"{functional} is the functional currency")
+    added, changed = _store(session, rates, source)
+    after = {"added": added, "corrected": changed, "source": source[:200]}
+    audit.record(session, actor, events.FX_RATES_IMPORTED, "fx_rates", after=after)
+    return added, changed
+
+
+def import_ecb_csv(session: Session, actor: Actor, text: str, source: str) -> tuple[int, int]:
+    """Rates from an ECB reference-rate CSV (any of its layouts), rebased when need be."""
+    rates = [r for r in parse_ecb_csv(text) if _is_usable(r.currency)]
+    return import_rates(session, actor, rebase(rates, functional_currency(session)), source)
+
+
+def _store(session: Session, rates: list[Rate], source: str) -> tuple[int, int]:
     stored = _stored_rates(session, rates)
     added = changed = 0
     for rate in rates:
@@ -177,11 +202,6 @@ def _stored_rates(session: Session, rates: list[Rate]) -> dict:
     days = {r.date for r in rates}
     rows = session.scalars(select(FxRate).where(FxRate.date >= min(days), FxRate.date <= max(days)))
     return {(row.currency, row.date): row for row in rows}
-
-
-def import_ecb_csv(session: Session, text: str, functional: str, source: str) -> tuple[int, int]:
-    rates = [r for r in parse_ecb_csv(text) if _is_usable(r.currency)]
-    return store_rates(session, rebase(rates, functional), source)
 
 
 def _is_usable(code: str) -> bool:

@@ -3,8 +3,10 @@
 A CSV or XLSX file is read with pandas as text (never as floats: amounts
 stay the strings the court typed), and every row goes through the same
 service as a form or an API call would, each inside a savepoint. All rows
-are tried, so the report lists every problem at once (row, column, message);
-if any row fails, nothing of the file is kept: the caller rolls back.
+are tried, and every column of a row is checked on its own before the row
+is given to the service, so the report lists every problem at once (row,
+column, message); if any row fails, nothing of the file is kept: the caller
+rolls back.
 
 Row numbers are the spreadsheet's own: the header is row 1.
 """
@@ -20,7 +22,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import awards, cash
+from ledger import awards, cash, validate
+from ledger.access import Actor
 from ledger.errors import Invalid, LedgerError
 from ledger.models import Case, Victim
 from ledger.money import Money
@@ -104,9 +107,9 @@ def run_import(
     kind: str,
     frame: pd.DataFrame,
     *,
-    actor: str,
-    court_user_id: int | None = None,
+    actor: Actor,
 ) -> ImportResult:
+    """Every row through its service, as ``actor`` (a court's awards are its own)."""
     layout = LAYOUTS.get(kind)
     if layout is None:
         raise Invalid.field("kind", f"must be one of {', '.join(LAYOUTS)}")
@@ -126,7 +129,7 @@ def run_import(
         row = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items()}
         try:
             with session.begin_nested():
-                result.ids.append(layout.apply(session, row, actor, court_user_id))
+                result.ids.append(layout.apply(session, row, actor))
         except LedgerError as exc:
             result.problems.extend(_problems(index, exc, layout))
     return result
@@ -142,16 +145,32 @@ def _problems(row: int, exc: LedgerError, layout: Layout) -> list[Problem]:
     return problems
 
 
+def _fields(**parsers: Callable[[], object]) -> dict:
+    """Run every column's parser; one :class:`Invalid` naming every column that failed."""
+    values, errors = {}, {}
+    for name, parse in parsers.items():
+        try:
+            values[name] = parse()
+        except Invalid as exc:
+            for field_name, messages in (exc.errors or {name: [exc.detail]}).items():
+                errors.setdefault(field_name, []).extend(messages)
+    if errors:
+        raise Invalid("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), errors)
+    return values
+
+
 def _date(row: dict, column: str) -> date:
     text = row.get(column, "")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
         raise Invalid.field(column, "must be a date written YYYY-MM-DD") from None
+    return validate.not_future(column, day)
 
 
 def _money(row: dict) -> Money:
-    return Money.parse(row.get("amount", ""), row.get("currency", "").upper(), field="amount")
+    money = Money.parse(row.get("amount", ""), row.get("currency", "").upper(), field="amount")
+    return validate.positive("amount.amount", money)
 
 
 def _optional_int(row: dict, column: str) -> int | None:
@@ -175,48 +194,55 @@ def _case_id(session: Session, row: dict, required: bool) -> int | None:
     return case_id
 
 
-def _award(session: Session, row: dict, actor: str, court_user_id: int | None) -> int:
+def _victim_id(session: Session, row: dict) -> int:
     code = row.get("victim_code", "")
     victim_id = session.scalar(select(Victim.id).where(Victim.code == code)) if code else None
     if victim_id is None:
         raise Invalid.field("victim_code", f"no victim {code}" if code else "is required")
-    award = awards.register_award(
-        session,
-        actor=actor,
-        case_id=_case_id(session, row, True),
-        victim_id=victim_id,
-        order_reference=row.get("order_reference", ""),
-        ordered_on=_date(row, "ordered_on"),
-        amount=_money(row),
-        court_user_id=court_user_id,
+    return victim_id
+
+
+def _award(session: Session, row: dict, actor: Actor) -> int:
+    values = _fields(
+        case_id=lambda: _case_id(session, row, True),
+        victim_id=lambda: _victim_id(session, row),
+        order_reference=lambda: validate.text(
+            "order_reference", row.get("order_reference", ""), max_length=100
+        ),
+        ordered_on=lambda: _date(row, "ordered_on"),
+        amount=lambda: _money(row),
     )
-    return award.id
+    return awards.register_award(session, actor=actor, **values).id
 
 
-def _receipt(session: Session, row: dict, actor: str, _court: int | None) -> int:
-    return cash.record_receipt(
-        session,
-        actor=actor,
-        kind=row.get("kind", ""),
-        received_on=_date(row, "received_on"),
-        amount=_money(row),
-        counterparty=row.get("counterparty", ""),
-        case_id=_case_id(session, row, False),
-        asset_id=_optional_int(row, "asset_id"),
-    ).id
+def _kind(row: dict, kinds: dict) -> str:
+    kind = row.get("kind", "")
+    if kind not in kinds:
+        raise Invalid.field("kind", f"must be one of {', '.join(kinds)}")
+    return kind
 
 
-def _expense(session: Session, row: dict, actor: str, _court: int | None) -> int:
-    return cash.record_expense(
-        session,
-        actor=actor,
-        kind=row.get("kind", ""),
-        paid_on=_date(row, "paid_on"),
-        amount=_money(row),
-        counterparty=row.get("counterparty", ""),
-        case_id=_case_id(session, row, False),
-        asset_id=_optional_int(row, "asset_id"),
-    ).id
+def _movement(session: Session, row: dict, date_column: str, kinds: dict) -> dict:
+    return _fields(
+        kind=lambda: _kind(row, kinds),
+        day=lambda: _date(row, date_column),
+        amount=lambda: _money(row),
+        counterparty=lambda: validate.text(
+            "counterparty", row.get("counterparty", ""), max_length=200
+        ),
+        case_id=lambda: _case_id(session, row, False),
+        asset_id=lambda: _optional_int(row, "asset_id"),
+    )
+
+
+def _receipt(session: Session, row: dict, actor: Actor) -> int:
+    values = _movement(session, row, "received_on", cash.RECEIPT_ACCOUNTS)
+    return cash.record_receipt(session, actor=actor, received_on=values.pop("day"), **values).id
+
+
+def _expense(session: Session, row: dict, actor: Actor) -> int:
+    values = _movement(session, row, "paid_on", cash.EXPENSE_ACCOUNTS)
+    return cash.record_expense(session, actor=actor, paid_on=values.pop("day"), **values).id
 
 
 _MONEY_COLUMNS = {

@@ -11,19 +11,22 @@ from sqlalchemy.orm import Session
 from ledger.errors import Invalid, NotFound
 
 
-def fetch(session: Session, model, record_id: object, what: str, field: str | None = None):
+def fetch(
+    session: Session,
+    model,
+    record_id: object,
+    what: str,
+    field: str | None = None,
+    *,
+    fresh: bool = False,
+):
+    """The row, or the refusal; ``fresh`` re-reads it (after the books are locked, another
+    request may have changed it since this session last saw it)."""
     row = None
     if isinstance(record_id, int) and not isinstance(record_id, bool) and 0 < record_id < 2**31:
-        row = session.get(model, record_id)
+        row = session.get(model, record_id, populate_existing=fresh)
     if row is None:
         if field is not None:
             raise Invalid.field(field, f"{what} {record_id} does not exist")
         raise NotFound(f"{what} {record_id} does not exist")
-    return row
-
-
-def fetch_for_update(session: Session, model, record_id: object, what: str):
-    """The row, re-read after the books are locked (another request may have changed it)."""
-    row = fetch(session, model, record_id, what)
-    session.refresh(row)
     return row

@@ -14,6 +14,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger import access, audit, events
+from ledger.access import Actor
 from ledger.errors import Conflict, Invalid, PeriodClosed
 from ledger.locks import lock_books
 from ledger.models import JournalEntry, Period
@@ -52,7 +54,7 @@ def ensure_open(session: Session, day: date) -> None:
 
 
 def close_month(
-    session: Session, month: str, *, closed_by: str, today: date, year_end: bool = False
+    session: Session, month: str, *, actor: Actor, today: date, year_end: bool = False
 ) -> Period:
     """Close ``month`` (``YYYY-MM``) and with it any earlier month still open.
 
@@ -60,6 +62,7 @@ def close_month(
     :func:`ledger.closing.close_year`): closed any other way, the year's
     closing entry could never be posted.
     """
+    access.require(actor, access.MANAGE_BOOKS)
     year, mon = parse_month(month)
     first_of_next = date(year + (mon == 12), mon % 12 + 1, 1)
     if first_of_next > today:
@@ -73,11 +76,13 @@ def close_month(
         if not (year_end and december == month):
             raise Conflict(
                 f"{december[:4]} must be closed with the year-end close first "
-                f"(POST /periods/{december[:4]}/close-year)"
+                "(it posts the year's closing entry, then closes December)",
+                {"period": [f"close the year {december[:4]} first"]},
             )
-    period = Period(month=month, closed_at=utcnow(), closed_by=closed_by)
+    period = Period(month=month, closed_at=utcnow(), closed_by=actor.name)
     session.add(period)
     session.flush()
+    audit.record(session, actor, events.PERIOD_CLOSED, "period", month, after={"up_to": month})
     return period
 
 

@@ -20,7 +20,10 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger import access, audit, events
+from ledger.access import Actor
 from ledger.errors import Conflict
+from ledger.locks import lock_books
 
 
 def generate_key() -> str:
@@ -78,13 +81,17 @@ class PiiCipher:
             ) from None
 
 
-def rotate(session: Session, cipher: PiiCipher) -> int:
+def rotate(session: Session, actor: Actor, cipher: PiiCipher) -> int:
     """Re-encrypt every victim not yet under the newest key; return how many."""
     from ledger.models import Victim
 
+    access.require(actor, access.MANAGE_VICTIMS)
+    lock_books(session)
     count = 0
     for victim in session.scalars(select(Victim).where(Victim.pii_key_id != cipher.current_key_id)):
         victim.pii, victim.pii_key_id = cipher.reseal(victim.pii)
         count += 1
     session.flush()
+    after = {"re_encrypted": count, "key": cipher.current_key_id}
+    audit.record(session, actor, events.PII_ROTATED, "victims", after=after)
     return count

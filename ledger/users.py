@@ -1,4 +1,9 @@
-"""Users, roles, passwords (argon2id) and API tokens (stored as SHA-256 only)."""
+"""Users, roles, passwords (argon2id) and API tokens (stored as SHA-256 only).
+
+Creating a user is an administrator's step (at the command line, the
+operator's); a token is created or revoked by its own user, or by the
+operator for anyone. Each of these is in the audit log, never the secret.
+"""
 
 from __future__ import annotations
 
@@ -10,29 +15,40 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.errors import Conflict, Invalid, NotFound
+from ledger import access, audit, events
+from ledger.access import ROLE_DESCRIPTIONS, ROLES, Actor
+from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.models import ApiToken, User
 from ledger.models.base import utcnow
-from ledger.models.users import ROLES
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOKEN_PREFIX = "flt_"  # noqa: S105 (a public prefix, not a secret)
 MIN_PASSWORD = 12
+ROLES_HELP = "; ".join(f"{role}: {text}" for role, text in ROLE_DESCRIPTIONS.items())
 
 
-def create_user(session: Session, name: str, role: str, password: str) -> User:
+def create_user(session: Session, actor: Actor, name: str, role: str, password: str) -> User:
+    access.require(actor, access.MANAGE_USERS)
     if not isinstance(name, str) or not 1 <= len(name) <= 64 or not name.isprintable():
         raise Invalid.field("name", "must be 1 to 64 printable characters")
     if role not in ROLES:
         raise Invalid.field("role", f"must be one of {', '.join(ROLES)}")
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise Invalid.field("password", f"must be at least {MIN_PASSWORD} characters")
+    check_password(password)
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         raise Conflict(f"user {name} already exists", {"name": ["already exists"]})
     user = User(name=name, role=role, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()
+    audit.record(session, actor, events.USER_CREATED, "user", name, after={"role": role})
     return user
+
+
+def check_password(password: object, field: str = "password") -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise Invalid.field(field, f"must be at least {MIN_PASSWORD} characters")
+    if len(password) > 1024:
+        raise Invalid.field(field, "must be at most 1024 characters")
+    return password
 
 
 def authenticate(session: Session, name: str, password: str) -> User | None:
@@ -41,23 +57,28 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     if user is None:
         _hasher.hash(password)  # spend the same time as a real check
         return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not password_matches(user, password):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
 
 
-def create_token(session: Session, name: str) -> str:
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_token(session: Session, actor: Actor, name: str) -> str:
     """A new bearer token for user ``name``: returned once, only its hash is kept."""
-    user = session.scalar(select(User).where(User.name == name))
-    if user is None:
-        raise NotFound(f"user {name} does not exist")
+    user = _user_for(session, actor, name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token))
+    session.add(row)
     session.flush()
+    audit.record(session, actor, events.TOKEN_CREATED, "user", name, after={"token": row.id})
     return token
 
 
@@ -74,24 +95,29 @@ def user_for_token(session: Session, token: str) -> User | None:
     return row.user
 
 
-def revoke_tokens(session: Session, name: str) -> int:
-    user = session.scalar(select(User).where(User.name == name))
-    if user is None:
-        raise NotFound(f"user {name} does not exist")
-    count = 0
+def revoke_tokens(session: Session, actor: Actor, name: str) -> int:
+    user = _user_for(session, actor, name)
+    revoked = [token.id for token in user.tokens if token.revoked_at is None]
     for token in user.tokens:
         if token.revoked_at is None:
             token.revoked_at = utcnow()
-            count += 1
     session.flush()
-    return count
+    if revoked:
+        audit.record(session, actor, events.TOKEN_REVOKED, "user", name, after={"tokens": revoked})
+    return len(revoked)
+
+
+def _user_for(session: Session, actor: Actor, name: str) -> User:
+    """User ``name``, if ``actor`` may manage its tokens: itself, or the operator for anyone."""
+    if not isinstance(actor, Actor):
+        raise TypeError(f"a service needs an Actor, not {type(actor).__name__}")
+    if actor.user_id is not None and actor.name != name:
+        raise Forbidden("a user manages only their own API tokens")
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"user {name} does not exist")
+    return user
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-ROLES_HELP = (
-    "administrator: fund staff; court: registers awards; "
-    "auditor: reads everything but victims' personal data"
-)

@@ -28,6 +28,13 @@ def text(field: str, value: object, *, max_length: int, required: bool = True) -
     return value
 
 
+def one_of(field: str, value: object, choices) -> str:
+    """``value`` if it is one of ``choices`` (any collection of strings), naming them if not."""
+    if not isinstance(value, str) or value not in choices:
+        raise Invalid.field(field, f"must be one of {', '.join(choices)}")
+    return value
+
+
 def country(field: str, value: object) -> str:
     if not isinstance(value, str) or pycountry.countries.get(alpha_2=value.upper()) is None:
         raise Invalid.field(field, "must be an ISO 3166-1 alpha-2 country code")

@@ -1,6 +1,9 @@
-"""Recompute everything the journal claims, naming the first entry that is wrong.
+"""Recompute everything the books claim, naming the first entry that is wrong.
 
-Checks, in one pass over the entries in number order: numbering without gaps
+:func:`verify_books` is the one check every door runs (``fundledger verify``,
+``GET /audit/verify``, the web's integrity page): the journal and the audit log.
+
+Journal checks, in one pass over the entries in number order: numbering without gaps
 from 1, the previous-hash link, each entry's hash, at least two postings, a
 zero sum. Then the stored running balances (accounts and award subledgers)
 and the head row against the postings. Runs on a stream of rows so a large
@@ -15,7 +18,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import chain
+from ledger import access, chain
+from ledger.access import Actor
+from ledger.audit import verify_audit_log
 from ledger.models import (
     Account,
     AccountBalance,
@@ -47,6 +52,14 @@ class VerifyResult:
             "head_hash": self.head_hash,
             "problems": self.problems,
         }
+
+
+def verify_books(session: Session, actor: Actor) -> VerifyResult:
+    """The journal's chain, sums, numbering and balances, then the audit log's chain."""
+    access.require(actor, access.READ_BOOKS)
+    result = verify_journal(session)
+    result.problems.extend(verify_audit_log(session))
+    return result
 
 
 def verify_journal(session: Session) -> VerifyResult:

@@ -17,7 +17,8 @@ from stdnum import bic as bic_number
 from stdnum import iban as iban_number
 from stdnum.exceptions import ValidationError
 
-from ledger import audit, validate
+from ledger import access, audit, events, validate
+from ledger.access import Actor
 from ledger.errors import Invalid
 from ledger.locks import lock_books
 from ledger.lookup import fetch
@@ -51,7 +52,7 @@ def register_victim(
     session: Session,
     cipher: PiiCipher,
     *,
-    actor: str,
+    actor: Actor,
     full_name: str,
     date_of_birth: date | None,
     contact: str | None,
@@ -59,6 +60,7 @@ def register_victim(
     returned_home: bool,
     payment: PaymentDetails,
 ) -> Victim:
+    access.require(actor, access.REGISTER_VICTIMS)
     personal = {
         "full_name": validate.text("full_name", full_name, max_length=200),
         "date_of_birth": _birth_date(date_of_birth),
@@ -80,17 +82,12 @@ def register_victim(
         returned_home=returned_home,
         payment_method=payment.method,
         payment_currency=payment.currency,
-        created_by=actor,
+        created_by=actor.name,
     )
     session.add(victim)
     session.flush()
     audit.record(
-        session,
-        actor=actor,
-        action="victim.registered",
-        subject_type="victim",
-        subject_id=victim.code,
-        after=public_view(victim),
+        session, actor, events.VICTIM_REGISTERED, "victim", victim.code, after=public_view(victim)
     )
     return victim
 
@@ -104,17 +101,63 @@ def public_view(victim: Victim) -> dict:
     return audit.snapshot(victim, PUBLIC_FIELDS)
 
 
-def personal_data(session: Session, cipher: PiiCipher, victim: Victim, *, actor: str) -> dict:
+def personal_data(session: Session, cipher: PiiCipher, victim: Victim, *, actor: Actor) -> dict:
     """Open the sealed personal data for an administrator, and log that it was seen."""
+    access.require(actor, access.MANAGE_VICTIMS)
     data = cipher.open(victim.pii)
-    audit.record(
-        session,
-        actor=actor,
-        action="victim.personal_data_viewed",
-        subject_type="victim",
-        subject_id=victim.code,
-    )
+    audit.record(session, actor, events.PERSONAL_DATA_VIEWED, "victim", victim.code)
     return data
+
+
+def change_victim(
+    session: Session,
+    cipher: PiiCipher,
+    *,
+    actor: Actor,
+    victim_id: int,
+    contact: str | None,
+    country_of_residence: str,
+    returned_home: bool,
+    payment: PaymentDetails,
+) -> Victim:
+    """Change how a victim is reached and paid; the name and date of birth stay as registered.
+
+    The audit log says which fields changed, never their values: auditors read it.
+    """
+    access.require(actor, access.MANAGE_VICTIMS)
+    contact = validate.text("contact", contact, max_length=500, required=False)
+    details = _payment_details(payment)
+    country = validate.country("country_of_residence", country_of_residence)
+    if not isinstance(returned_home, bool):
+        raise Invalid.field("returned_home", "must be true or false")
+    lock_books(session)
+    victim = get_victim(session, victim_id)
+    personal = cipher.open(victim.pii)
+    changed = sorted(
+        [
+            name
+            for name, value in (("contact", contact), ("payment", details))
+            if personal.get(name) != value
+        ]
+        + [
+            name
+            for name, value in (("country_of_residence", country), ("returned_home", returned_home))
+            if getattr(victim, name) != value
+        ]
+    )
+    if not changed:
+        return victim
+    before = public_view(victim)
+    personal.update(contact=contact, payment=details)
+    victim.pii, victim.pii_key_id = cipher.seal(personal)
+    victim.country_of_residence, victim.returned_home = country, returned_home
+    victim.payment_method, victim.payment_currency = payment.method, payment.currency
+    session.flush()
+    after = public_view(victim) | {"changed": changed}
+    audit.record(
+        session, actor, events.VICTIM_CHANGED, "victim", victim.code, before=before, after=after
+    )
+    return victim
 
 
 def _birth_date(value: date | None) -> str | None:

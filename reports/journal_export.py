@@ -46,6 +46,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger import access, validate
+from ledger.access import Actor
 from ledger.balances import current_balances
 from ledger.errors import Invalid
 from ledger.fund import get_fund
@@ -81,12 +83,6 @@ _DIMENSIONS = (("case", "case_id"), ("award", "award_id"), ("asset", "asset_id")
 _LINES_PER_PIECE = 2000
 EPOCH = date(1970, 1, 1)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def check_format(name: object) -> str:
-    if name not in FORMATS:
-        raise Invalid.field("format", f"must be one of {', '.join(FORMATS)}")
-    return name
 
 
 def account_name(code: str, name: str, type_: str) -> str:
@@ -183,6 +179,7 @@ class _Plan:
 
 def export_journal(
     session: Session,
+    actor: Actor,
     fmt: str,
     *,
     date_from: date | None = None,
@@ -193,7 +190,8 @@ def export_journal(
     Validation and the header's facts are read before this returns, so a bad
     request fails here, not half-way through a download.
     """
-    check_format(fmt)
+    access.require(actor, access.READ_BOOKS)
+    validate.one_of("format", fmt, FORMATS)
     if date_from is not None and date_to is not None and date_from > date_to:
         raise Invalid.field("from", "must not be after 'to'")
     plan = _plan(session, date_from, date_to)

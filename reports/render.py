@@ -6,7 +6,7 @@ import io
 import json
 from collections.abc import Iterator
 
-from ledger.errors import Invalid
+from ledger import validate
 from ledger.money import Money
 from reports.formatting import for_json
 from reports.pdf import write_pdf
@@ -21,15 +21,9 @@ FORMATS = {
 }
 
 
-def check_format(name: object) -> str:
-    if name not in FORMATS:
-        raise Invalid.field("format", f"must be one of {', '.join(FORMATS)}")
-    return name
-
-
 def render(statement: Statement, fmt: str) -> Iterator[bytes]:
     """The statement as bytes, in pieces: CSV and JSON stream, XLSX and PDF are built whole."""
-    check_format(fmt)
+    validate.one_of("format", fmt, FORMATS)
     if fmt == "csv":
         return (piece.encode("utf-8") for piece in stream_csv(statement))
     if fmt == "json":
@@ -74,39 +68,16 @@ def stream_json(statement: Statement) -> Iterator[str]:
     yield "\n], " + json.dumps({"totals": totals, "notes": statement.notes})[1:]
 
 
-#: Summary facts given as bare ints whose names say they are functional amounts.
-MONEY_KEYS = (
-    "balance",
-    "total",
-    "amount",
-    "cash",
-    "assets",
-    "surplus",
-    "liabilities",
-    "revenue",
-    "expenses",
-    "proceeds",
-)
-
-
 def _summary(statement: Statement) -> dict:
-    """Summary amounts (opening/closing balances…) as money objects, other facts as they are."""
-    meta = statement.meta
-    out = {}
-    for key, value in statement.summary.items():
-        if (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and key.endswith(("balance", "total", "amount", "cash", "assets", "surplus"))
-        ):
-            out[key] = {
-                "amount": _amount(value, meta.functional_currency),
-                "currency": meta.functional_currency,
-            }
-        else:
-            out[key] = value
-    return out
+    """Summary facts, every :class:`Money` among them (however nested) as an amount object."""
+    return {key: _plain(value) for key, value in statement.summary.items()}
 
 
-def _amount(minor: int, currency: str) -> str:
-    return Money(minor, currency).amount_string()
+def _plain(value):
+    if isinstance(value, Money):
+        return value.as_json()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

@@ -11,7 +11,8 @@ Money cells hold integer minor units: a ``money`` column has the fund's
 functional currency; a ``money_in`` column takes its currency from another
 column of the same row (an award's own currency). Rows with a ``_style`` of
 ``heading``, ``subtotal`` or ``total`` are structure (sections of a balance
-sheet), not data.
+sheet), not data. A summary's money figures are :class:`Money` values, so
+that every format says what currency each is in.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from ledger.money import Money
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,8 @@ class Statement:
             self.rows = list(self.rows)
             self.row_count = len(self.rows)
         return self
+
+
+def functional_amounts(meta: Meta, **amounts: int) -> dict[str, Money]:
+    """Summary figures in the functional currency, as money: the JSON says their currency."""
+    return {name: Money(minor, meta.functional_currency) for name, minor in amounts.items()}

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.access import ADMINISTRATOR, Actor
 from ledger.chart import seed_chart
 from ledger.database import make_engine, make_sessionmaker
 from ledger.fund import initialise_fund
@@ -36,6 +37,13 @@ BACKEND = "postgresql" if PG_URL.startswith("postgresql") else "sqlite"
 DATA = Path(__file__).parent / "data"
 FUNCTIONAL = "EUR"
 PASSWORD = "correct horse battery staple"
+#: Who the tests act as when they set a fund up at the command line's level.
+OPERATOR = Actor.system("tests")
+
+
+def named(name: str, role: str = ADMINISTRATOR) -> Actor:
+    """An actor for a service called straight from a test (no user row needed)."""
+    return Actor(None, name, role)
 
 
 def pytest_report_header(config) -> str:
@@ -239,8 +247,8 @@ def token_for(session_factory) -> Callable[[str], str]:
 
     def make(role: str, name: str | None = None) -> str:
         with session_factory.begin() as session:
-            user = create_user(session, name or f"{role}-{next(names)}", role, PASSWORD)
-            return create_token(session, user.name)
+            user = create_user(session, OPERATOR, name or f"{role}-{next(names)}", role, PASSWORD)
+            return create_token(session, OPERATOR, user.name)
 
     return make
 

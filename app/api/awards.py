@@ -5,18 +5,15 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
 
 from app import db
-from app.api.common import actor, paginate
-from app.api.fields import Id, MoneyField, QueryId, Text
-from app.api.schemas import PageArgs
-from app.auth import ADMIN, COURT, EVERYONE, current_user, requires
-from ledger import awards
-from ledger.errors import NotFound
-from ledger.models import Award, Disbursement
+from app.api.common import actor
+from app.api.fields import Day, Id, MoneyField, QueryId, Text
+from app.api.schemas import PageArgs, page_request, page_schema
+from app.auth import requires
+from ledger import access, awards
 from ledger.models.registers import AWARD_STATES
-from ledger.money import Money
+from ledger.reads import awards as reads
 
 blp = Blueprint("awards", __name__, url_prefix="/awards", description="Compensation awards")
 
@@ -25,12 +22,12 @@ class AwardIn(Schema):
     case_id = Id(required=True)
     victim_id = Id(required=True)
     order_reference = Text(100, required=True)
-    ordered_on = fields.Date(required=True)
+    ordered_on = Day(required=True)
     amount = MoneyField(required=True)
 
 
 class CancelIn(Schema):
-    effective_on = fields.Date(required=True)
+    effective_on = Day(required=True)
     reason = Text(500, required=True)
     amount = MoneyField(load_default=None)
 
@@ -58,100 +55,42 @@ class AwardOut(Schema):
     returned_payments = fields.Integer()
 
 
-class AwardPage(Schema):
-    items = fields.List(fields.Nested(AwardOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-
-
-def award_json(award: Award) -> dict:
-    from ledger.fund import functional_currency
-
-    session = db.session()
-    returned = session.scalar(
-        select(func.count())
-        .select_from(Disbursement)
-        .where(Disbursement.award_id == award.id, Disbursement.status == "returned")
-    )
-    currency = award.currency
-    return {
-        "id": award.id,
-        "case_id": award.case_id,
-        "case_reference": award.case.reference,
-        "victim_id": award.victim_id,
-        "victim": award.victim.code,
-        "order_reference": award.order_reference,
-        "ordered_on": award.ordered_on,
-        "amount": Money(award.amount_minor, currency),
-        "functional_value": Money(award.functional_minor, functional_currency(session)),
-        "paid": Money(award.paid_minor, currency),
-        "cancelled": Money(award.cancelled_minor, currency),
-        "outstanding": Money(award.outstanding_minor, currency),
-        "status": award.status,
-        "returned_payments": returned,
-    }
-
-
-def court_scope() -> int | None:
-    """A court acts only on its own awards; other roles are not restricted."""
-    user = current_user()
-    return user.id if user.role == COURT else None
-
-
-def visible_award(award_id: int) -> Award:
-    award = awards.get_award(db.session(), award_id)
-    court = court_scope()
-    if court is not None and award.court_user_id != court:
-        raise NotFound(f"award {award_id} does not exist")
-    return award
+def _award(award_id: int):
+    return reads.get_award(db.session(), actor(), award_id)
 
 
 @blp.route("")
 class Awards(MethodView):
-    @requires(ADMIN, COURT)
+    @requires(access.REGISTER_AWARDS)
     @blp.arguments(AwardIn)
     @blp.response(201, AwardOut)
     def post(self, body):
         """Register an award: 5000 / 2000 at its functional value on the award date."""
-        award = awards.register_award(
-            db.session(), actor=actor(), court_user_id=court_scope(), **body
-        )
-        return award_json(award)
+        return _award(awards.register_award(db.session(), actor=actor(), **body).id)
 
-    @requires(*EVERYONE)
+    @requires(access.READ_REGISTERS)
     @blp.arguments(AwardArgs, location="query")
-    @blp.response(200, AwardPage)
+    @blp.response(200, page_schema(AwardOut))
     def get(self, args):
         """The awards register (a court sees the awards it registered)."""
-        query = select(Award).order_by(Award.id)
-        for name in ("case_id", "victim_id", "status"):
-            if args.get(name) is not None:
-                query = query.where(getattr(Award, name) == args[name])
-        court = court_scope()
-        if court is not None:
-            query = query.where(Award.court_user_id == court)
-        return paginate(query, args, award_json)
+        return reads.list_awards(db.session(), actor(), page_request(args), **args)
 
 
 @blp.route("/<int:award_id>")
 class AwardView(MethodView):
-    @requires(*EVERYONE)
+    @requires(access.READ_REGISTERS)
     @blp.response(200, AwardOut)
     def get(self, award_id: int):
         """One award with what is paid, cancelled and outstanding."""
-        return award_json(visible_award(award_id))
+        return _award(award_id)
 
 
 @blp.route("/<int:award_id>/cancel")
 class Cancel(MethodView):
-    @requires(ADMIN, COURT)
+    @requires(access.REGISTER_AWARDS)
     @blp.arguments(CancelIn)
     @blp.response(200, AwardOut)
     def post(self, body, award_id: int):
         """Cancel the unpaid part, or reduce it by ``amount``: 2000 / 5000."""
-        visible_award(award_id)
-        award = awards.cancel_award(
-            db.session(), actor=actor(), award_id=award_id, court_user_id=court_scope(), **body
-        )
-        return award_json(award)
+        awards.cancel_award(db.session(), actor=actor(), award_id=award_id, **body)
+        return _award(award_id)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
-from sqlalchemy import select
+from marshmallow import Schema, fields, validate
 
 from app import db
-from app.api.common import actor, paginate
-from app.api.fields import Text
-from app.api.schemas import PageArgs
-from app.auth import ADMIN, EVERYONE, requires
-from ledger.cases import get_case, open_case
-from ledger.models import Case
+from app.api.common import actor
+from app.api.fields import Day, Text
+from app.api.schemas import PageArgs, page_request, page_schema
+from app.auth import requires
+from ledger import access, cases
+from ledger.reads import registers
 
 blp = Blueprint("cases", __name__, url_prefix="/cases", description="Criminal cases")
 
@@ -23,7 +22,12 @@ class CaseIn(Schema):
     court = Text(200, required=True)
     title = Text(300, required=True)
     jurisdiction = Text(100, required=True)
-    opened_on = fields.Date(required=True)
+    opened_on = Day(required=True)
+
+
+class CaseArgs(PageArgs):
+    search = fields.String(validate=validate.Length(max=100))
+    status = fields.String(validate=validate.OneOf(("open", "closed")))
 
 
 class CaseOut(Schema):
@@ -36,34 +40,27 @@ class CaseOut(Schema):
     status = fields.String()
 
 
-class CasePage(Schema):
-    items = fields.List(fields.Nested(CaseOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-
-
 @blp.route("")
 class Cases(MethodView):
-    @requires(ADMIN)
+    @requires(access.MANAGE_CASES)
     @blp.arguments(CaseIn)
     @blp.response(201, CaseOut)
     def post(self, body):
         """Open a case."""
-        return open_case(db.session(), actor=actor(), **body)
+        return cases.open_case(db.session(), actor=actor(), **body)
 
-    @requires(*EVERYONE)
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, CasePage)
+    @requires(access.READ_REGISTERS)
+    @blp.arguments(CaseArgs, location="query")
+    @blp.response(200, page_schema(CaseOut))
     def get(self, args):
-        """Cases, by reference."""
-        return paginate(select(Case).order_by(Case.reference), args, lambda case: case)
+        """Cases, by reference; ``search`` looks in the reference, title and court."""
+        return registers.list_cases(db.session(), actor(), page_request(args), **args)
 
 
 @blp.route("/<int:case_id>")
 class CaseView(MethodView):
-    @requires(*EVERYONE)
+    @requires(access.READ_REGISTERS)
     @blp.response(200, CaseOut)
     def get(self, case_id: int):
         """One case."""
-        return get_case(db.session(), case_id)
+        return registers.get_case(db.session(), actor(), case_id)

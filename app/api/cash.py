@@ -8,32 +8,32 @@ from marshmallow import Schema, fields, validate
 
 from app import db
 from app.api.common import actor
-from app.api.fields import Id, MoneyField, Text
-from app.auth import ADMIN, requires
-from ledger import cash
-from ledger.models import CashMovement
-from ledger.money import Money
+from app.api.fields import Day, Id, MoneyField, Text
+from app.auth import requires
+from ledger import access, cash
+from ledger.reads import books
 
 receipts = Blueprint("receipts", __name__, url_prefix="/receipts", description="Money received")
 expenses = Blueprint("expenses", __name__, url_prefix="/expenses", description="Money spent")
 
 
-class ReceiptIn(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(list(cash.RECEIPT_ACCOUNTS)))
-    received_on = fields.Date(required=True)
-    amount = MoneyField(required=True)
-    counterparty = Text(200, required=True)
-    case_id = Id(load_default=None)
-    asset_id = Id(load_default=None)
+def _movement_in(kinds: dict, date_field: str) -> type[Schema]:
+    """The body of a receipt or an expense: the same fields but for the kinds and the date."""
+    return Schema.from_dict(
+        {
+            "kind": fields.String(required=True, validate=validate.OneOf(list(kinds))),
+            date_field: Day(required=True),
+            "amount": MoneyField(required=True),
+            "counterparty": Text(200, required=True),
+            "case_id": Id(load_default=None),
+            "asset_id": Id(load_default=None),
+        },
+        name=("Receipt" if date_field == "received_on" else "Expense") + "In",
+    )
 
 
-class ExpenseIn(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(list(cash.EXPENSE_ACCOUNTS)))
-    paid_on = fields.Date(required=True)
-    amount = MoneyField(required=True)
-    counterparty = Text(200, required=True)
-    case_id = Id(load_default=None)
-    asset_id = Id(load_default=None)
+ReceiptIn = _movement_in(cash.RECEIPT_ACCOUNTS, "received_on")
+ExpenseIn = _movement_in(cash.EXPENSE_ACCOUNTS, "paid_on")
 
 
 class MovementOut(Schema):
@@ -47,34 +47,21 @@ class MovementOut(Schema):
     entry_number = fields.Integer()
 
 
-def movement_json(movement: CashMovement) -> dict:
-    return {
-        "id": movement.id,
-        "kind": movement.kind,
-        "date": movement.occurred_on,
-        "amount": Money(movement.amount_minor, movement.currency),
-        "counterparty": movement.counterparty,
-        "case_id": movement.case_id,
-        "asset_id": movement.asset_id,
-        "entry_number": movement.entry_number,
-    }
-
-
 @receipts.route("")
 class Receipts(MethodView):
-    @requires(ADMIN)
+    @requires(access.MANAGE_CASH)
     @receipts.arguments(ReceiptIn)
     @receipts.response(201, MovementOut)
     def post(self, body):
         """Record money received."""
-        return movement_json(cash.record_receipt(db.session(), actor=actor(), **body))
+        return books.movement_row(cash.record_receipt(db.session(), actor=actor(), **body))
 
 
 @expenses.route("")
 class Expenses(MethodView):
-    @requires(ADMIN)
+    @requires(access.MANAGE_CASH)
     @expenses.arguments(ExpenseIn)
     @expenses.response(201, MovementOut)
     def post(self, body):
         """Record money spent."""
-        return movement_json(cash.record_expense(db.session(), actor=actor(), **body))
+        return books.movement_row(cash.record_expense(db.session(), actor=actor(), **body))

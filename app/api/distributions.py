@@ -9,10 +9,9 @@ from marshmallow import Schema, fields
 from app import db
 from app.api.common import actor
 from app.api.fields import Id, MoneyField
-from app.auth import ADMIN, AUDITOR, requires
-from ledger import distributions
-from ledger.models import Distribution
-from ledger.money import Money
+from app.auth import requires
+from ledger import access, distributions
+from ledger.reads import awards as reads
 from ledger.validate import today_utc
 
 blp = Blueprint(
@@ -44,46 +43,22 @@ class DistributionOut(Schema):
     lines = fields.List(fields.Nested(LineOut))
 
 
-def distribution_json(round_: Distribution) -> dict:
-    return {
-        "id": round_.id,
-        "amount": Money(round_.amount_minor, round_.currency),
-        "case_id": round_.case_id,
-        "decided_on": round_.decided_on,
-        "created_by": round_.created_by,
-        "lines": [
-            {
-                "award_id": d.award_id,
-                "victim": d.award.victim.code,
-                "amount": Money(d.amount_minor, d.currency),
-                "disbursement_id": d.id,
-            }
-            for d in round_.lines
-        ],
-    }
-
-
 @blp.route("")
 class Distributions(MethodView):
-    @requires(ADMIN)
+    @requires(access.MANAGE_PAYMENTS)
     @blp.arguments(DistributionIn)
     @blp.response(201, DistributionOut)
     def post(self, body):
         """Share ``amount`` pro rata; creates proposed disbursements for approval."""
-        round_ = distributions.distribute(
-            db.session(),
-            actor=actor(),
-            on=today_utc(),
-            amount=body["amount"],
-            case_id=body["case_id"],
-        )
-        return distribution_json(round_)
+        session = db.session()
+        round_ = distributions.distribute(session, actor=actor(), on=today_utc(), **body)
+        return reads.get_distribution(session, actor(), round_.id)
 
 
 @blp.route("/<int:distribution_id>")
 class DistributionView(MethodView):
-    @requires(ADMIN, AUDITOR)
+    @requires(access.READ_BOOKS)
     @blp.response(200, DistributionOut)
     def get(self, distribution_id: int):
         """One round with its lines."""
-        return distribution_json(distributions.get_distribution(db.session(), distribution_id))
+        return reads.get_distribution(db.session(), actor(), distribution_id)

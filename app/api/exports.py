@@ -9,13 +9,16 @@ sits in memory; the session is closed when the last byte has been sent.
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app import db
-from app.auth import ADMIN, AUDITOR, requires
+from app.api.common import actor
+from app.api.fields import Day
+from app.auth import requires
+from app.streaming import download
+from ledger import access
 from reports.journal_export import FORMATS, export_journal
 
 blp = Blueprint("exports", __name__, url_prefix="/exports", description="Journal exports")
@@ -23,13 +26,13 @@ blp = Blueprint("exports", __name__, url_prefix="/exports", description="Journal
 
 class JournalExportArgs(Schema):
     format = fields.String(required=True, validate=validate.OneOf(list(FORMATS)))
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = Day(data_key="from", load_default=None)
+    date_to = Day(data_key="to", load_default=None)
 
 
 @blp.route("/journal")
 class JournalExport(MethodView):
-    @requires(ADMIN, AUDITOR)
+    @requires(access.READ_BOOKS)
     @blp.arguments(JournalExportArgs, location="query")
     @blp.response(
         200,
@@ -38,28 +41,12 @@ class JournalExport(MethodView):
     )
     def get(self, args):
         """Download the journal for hledger, Ledger or Beancount (SPEC §6)."""
-        fmt = args["format"]
+        fmt = args.pop("format")
         session = db.report_session()
         try:
-            pieces = export_journal(
-                session, fmt, date_from=args["date_from"], date_to=args["date_to"]
-            )
+            pieces = export_journal(session, actor(), fmt, **args)
         except BaseException:
             session.close()
             raise
         media_type, extension = FORMATS[fmt]
-        response = Response(
-            stream_with_context(_encoded_then_closed(pieces, session)),
-            mimetype=media_type,
-        )
-        response.headers["Content-Type"] = f"{media_type}; charset=utf-8"
-        response.headers["Content-Disposition"] = f'attachment; filename="journal.{extension}"'
-        return response
-
-
-def _encoded_then_closed(pieces, session):
-    try:
-        for piece in pieces:
-            yield piece.encode("utf-8")
-    finally:
-        session.close()
+        return download(pieces, session, f"{media_type}; charset=utf-8", f"journal.{extension}")

@@ -5,6 +5,7 @@
   unknown currencies are refused naming ``<field>.amount`` or ``<field>.currency``.
 - :func:`Id`: a strict positive integer (``1.0``, ``"1"`` and ``true`` are not ids).
 - :func:`Flag`: only JSON ``true``/``false``.
+- :func:`Day`: a calendar date written ``YYYY-MM-DD``, and the message says so.
 """
 
 from __future__ import annotations
@@ -66,6 +67,14 @@ class _StrictBoolean(fields.Boolean):
 
 def Flag(**kwargs) -> fields.Boolean:
     return _StrictBoolean(**kwargs)
+
+
+DATE_MESSAGE = "must be a date written YYYY-MM-DD"
+
+
+def Day(**kwargs) -> fields.Date:
+    """An ISO date; any other text is refused with the format it must take."""
+    return fields.Date(error_messages={"invalid": DATE_MESSAGE, "format": DATE_MESSAGE}, **kwargs)
 
 
 def Text(max_length: int, **kwargs) -> fields.String:

@@ -6,23 +6,21 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select
 
 from app import db
-from app.api.common import actor, paginate
-from app.api.schemas import PageArgs
-from app.auth import ADMIN, EVERYONE, requires
-from ledger import audit
+from app.api.common import actor
+from app.api.fields import Day
+from app.api.schemas import PageArgs, page_request, page_schema
+from app.auth import requires
+from app.errors import flatten_messages
+from app.request_guards import accepts_files
+from app.uploads import read_upload
+from ledger import access, fx
 from ledger.errors import Invalid
-from ledger.fund import functional_currency
-from ledger.fx import Rate, import_ecb_csv, parse_rate, store_rates
-from ledger.locks import lock_books
-from ledger.models import FxRate
-from ledger.money import check_currency
+from ledger.fx import Rate, parse_rate
+from ledger.reads import books
 
 blp = Blueprint("fx_rates", __name__, url_prefix="/fx-rates", description="Exchange rates")
-
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class RateField(fields.String):
@@ -37,7 +35,7 @@ class RateField(fields.String):
 
 class RateIn(Schema):
     currency = fields.String(required=True, validate=validate.Length(equal=3))
-    date = fields.Date(required=True)
+    date = Day(required=True)
     rate = RateField(required=True)
 
 
@@ -54,13 +52,6 @@ class RateOut(Schema):
     source = fields.String()
 
 
-class RatePage(Schema):
-    items = fields.List(fields.Nested(RateOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-
-
 class RateArgs(PageArgs):
     currency = fields.String(validate=validate.Length(equal=3))
 
@@ -70,89 +61,52 @@ class ImportOut(Schema):
     corrected = fields.Integer()
 
 
+UPLOAD = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": RatesIn},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+    },
+}
+
+
 @blp.route("")
 class Rates(MethodView):
-    @requires(ADMIN)
-    @blp.doc(
-        requestBody={
-            "required": True,
-            "content": {
-                "application/json": {"schema": RatesIn},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                    }
-                },
-            },
-        }
-    )
+    @requires(access.MANAGE_BOOKS)
+    @accepts_files
+    @blp.doc(requestBody=UPLOAD)
     @blp.response(201, ImportOut)
     def post(self):
         """Rates as JSON ``{"rates": [...]}``, or an ECB CSV uploaded as ``file``."""
         session = db.session()
-        lock_books(session)
-        functional = functional_currency(session)
         if "file" in request.files:
-            added, changed = _import_upload(session, functional)
+            upload = request.files["file"]
+            text = read_upload(upload, text=True)
+            added, changed = fx.import_ecb_csv(session, actor(), text, upload.filename or "upload")
         else:
-            added, changed = _import_json(session, functional)
-        audit.record(
-            session,
-            actor=actor(),
-            action="fx_rates.imported",
-            subject_type="fx_rates",
-            after={"added": added, "corrected": changed},
-        )
+            added, changed = fx.import_rates(session, actor(), _json_rates(), source="api")
         return {"added": added, "corrected": changed}
 
-    @requires(*EVERYONE)
+    @requires(access.READ_REGISTERS)
     @blp.arguments(RateArgs, location="query")
-    @blp.response(200, RatePage)
+    @blp.response(200, page_schema(RateOut))
     def get(self, args):
         """Stored rates, newest first."""
-        query = select(FxRate).order_by(FxRate.date.desc(), FxRate.currency)
-        if args.get("currency"):
-            query = query.where(FxRate.currency == args["currency"].upper())
-        return paginate(
-            query,
-            args,
-            lambda r: {
-                "currency": r.currency,
-                "date": r.date,
-                "rate": str(r.rate),
-                "source": r.source,
-            },
-        )
+        return books.list_rates(db.session(), actor(), page_request(args), **args)
 
 
-def _import_upload(session, functional: str) -> tuple[int, int]:
-    upload = request.files["file"]
-    data = upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise Invalid.field("file", "is larger than 20 MB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Invalid.field("file", "is not UTF-8 text") from None
-    return import_ecb_csv(session, text, functional, source=upload.filename or "upload")
-
-
-def _import_json(session, functional: str) -> tuple[int, int]:
+def _json_rates() -> list[Rate]:
     body = request.get_json(silent=True)
     if body is None:
         raise Invalid.field("body", 'send {"rates": [...]} as JSON or an ECB CSV as "file"')
     try:
         loaded = RatesIn().load(body)
     except ValidationError as exc:
-        from app.errors import flatten_messages
-
         errors = flatten_messages(exc.messages)
         raise Invalid("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), errors) from None
-    rates = []
-    for i, item in enumerate(loaded["rates"]):
-        currency = check_currency(item["currency"], f"rates.{i}.currency")
-        if currency == functional:
-            raise Invalid.field(f"rates.{i}.currency", f"{functional} is the functional currency")
-        rates.append(Rate(currency, item["date"], item["rate"]))
-    return store_rates(session, rates, source="api")
+    return [Rate(item["currency"], item["date"], item["rate"]) for item in loaded["rates"]]

@@ -14,14 +14,15 @@ from marshmallow import Schema, fields
 
 from app import db
 from app.api.common import actor
-from app.auth import ADMIN, COURT, current_user, requires
+from app.auth import requires
 from app.errors import problem
-from ledger.errors import Invalid
+from app.request_guards import accepts_files
+from app.uploads import read_upload
+from ledger import access
 from ledger.imports import read_table, run_import
 
 blp = Blueprint("imports", __name__, url_prefix="/awards/import", description="Imports")
 
-MAX_UPLOAD = 5 * 1024 * 1024
 UPLOAD = {
     "required": True,
     "content": {
@@ -43,37 +44,22 @@ class AwardsImportOut(Schema):
 
 @blp.route("")
 class AwardsImport(MethodView):
-    @requires(ADMIN, COURT)
+    @requires(access.REGISTER_AWARDS)
+    @accepts_files
     @blp.doc(requestBody=UPLOAD)
     @blp.response(201, AwardsImportOut)
     def post(self):
         """Register every award of a spreadsheet (columns: case_reference, victim_code,
         order_reference, ordered_on, amount, currency), or none of them."""
         upload = request.files.get("file")
-        if upload is None:
-            raise Invalid.field("file", "upload the spreadsheet as multipart field 'file'")
-        data = upload.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            raise Invalid.field("file", "is larger than 5 MB")
-        user = current_user()
-        session = db.session()
-        result = run_import(
-            session,
-            "awards",
-            read_table(data, upload.filename or ""),
-            actor=actor(),
-            court_user_id=user.id if user.role == COURT else None,
-        )
+        frame = read_table(read_upload(upload), upload.filename or "")
+        result = run_import(db.session(), "awards", frame, actor=actor())
         if not result.ok:
-            session.rollback()
-            response = problem(
+            return problem(
                 422,
                 "Invalid input",
                 f"nothing imported: {len(result.problems)} problem(s) in the file",
                 {f"row {p.row}.{p.column}": [p.message] for p in result.problems},
+                extra={"rows": [p.as_json() for p in result.problems]},
             )
-            body = response.get_json()
-            body["rows"] = [p.as_json() for p in result.problems]
-            response.set_data(__import__("json").dumps(body))
-            return response
         return {"imported": len(result.ids), "ids": result.ids}

@@ -1,8 +1,10 @@
-"""Schemas shared by several resources: money, pagination, problems."""
+"""Schemas shared by several resources: money, pages, problems, empty bodies."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+
+from ledger.reads.paging import MAX_PER_PAGE, PageRequest
 
 
 class MoneySchema(Schema):
@@ -14,7 +16,26 @@ class MoneySchema(Schema):
 
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+def page_request(args: dict) -> PageRequest:
+    """The page asked for; the other arguments stay in ``args`` as the list's filters."""
+    return PageRequest(args.pop("page"), args.pop("per_page"))
+
+
+def page_schema(item: type[Schema]) -> type[Schema]:
+    """The schema of one page of ``item``: ``items``, ``total``, ``page``, ``per_page``."""
+    name = item.__name__.removesuffix("Out").removesuffix("Schema") + "Page"
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=name,
+    )
 
 
 class ProblemSchema(Schema):
@@ -23,10 +44,6 @@ class ProblemSchema(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-
-
-def page_of(items: list, total: int, page: int, per_page: int) -> dict:
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 class NoBody(Schema):

@@ -1,25 +1,24 @@
 """Victims: pseudonymous codes for all, personal data for administrators only.
 
 Only ``GET /victims/{id}`` by an administrator opens the sealed personal
-data, and that view is recorded in the audit log. Lists and every other role
-see the code and the plain fields.
+data, and the core records that view in the audit log. Lists and every other
+role see the code and the plain fields.
 """
 
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from marshmallow import Schema, fields, post_dump, validate
 
 from app import db, pii
-from app.api.common import actor, paginate
-from app.api.fields import Flag, Text
-from app.api.schemas import PageArgs
-from app.auth import ADMIN, COURT, EVERYONE, current_user, requires
-from ledger import victims
-from ledger.models import Victim
+from app.api.common import actor
+from app.api.fields import Day, Flag, Text
+from app.api.schemas import PageArgs, page_request, page_schema
+from app.auth import requires
+from ledger import access, victims
 from ledger.models.registers import PAYMENT_METHODS
+from ledger.reads import registers
 
 blp = Blueprint("victims", __name__, url_prefix="/victims", description="Victims")
 
@@ -37,7 +36,7 @@ class PaymentIn(Schema):
 
 class VictimIn(Schema):
     full_name = Text(200, required=True)
-    date_of_birth = fields.Date(load_default=None)
+    date_of_birth = Day(load_default=None)
     contact = fields.String(load_default=None, validate=validate.Length(max=500))
     country_of_residence = fields.String(required=True, validate=validate.Length(equal=2))
     returned_home = Flag(load_default=False)
@@ -60,21 +59,26 @@ class VictimOut(Schema):
     payment_currency = fields.String()
     personal_data = fields.Nested(PersonalDataOut, metadata={"description": "administrators only"})
 
+    @post_dump
+    def _only_when_seen(self, data: dict, **_kwargs) -> dict:
+        """No ``personal_data`` key at all unless an administrator opened it."""
+        if data.get("personal_data") is None:
+            data.pop("personal_data", None)
+        return data
 
-class VictimPage(Schema):
-    items = fields.List(fields.Nested(VictimOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+
+class VictimArgs(PageArgs):
+    code = fields.String(validate=validate.Length(max=16))
 
 
-def victim_json(victim: Victim) -> dict:
+def _public(victim) -> dict:
+    """A new victim's answer: the code and plain fields, whoever registered it."""
     return {"id": victim.id, **victims.public_view(victim)}
 
 
 @blp.route("")
 class Victims(MethodView):
-    @requires(ADMIN, COURT)
+    @requires(access.REGISTER_VICTIMS)
     @blp.arguments(VictimIn)
     @blp.response(201, VictimOut)
     def post(self, body):
@@ -83,27 +87,20 @@ class Victims(MethodView):
         victim = victims.register_victim(
             db.session(), pii.cipher(), actor=actor(), payment=payment, **body
         )
-        return victim_json(victim)
+        return _public(victim)
 
-    @requires(*EVERYONE)
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, VictimPage)
+    @requires(access.READ_REGISTERS)
+    @blp.arguments(VictimArgs, location="query")
+    @blp.response(200, page_schema(VictimOut))
     def get(self, args):
         """Victims by code (no personal data in lists, for any role)."""
-        return paginate(select(Victim).order_by(Victim.id), args, victim_json)
+        return registers.list_victims(db.session(), actor(), page_request(args), **args)
 
 
 @blp.route("/<int:victim_id>")
 class VictimView(MethodView):
-    @requires(*EVERYONE)
+    @requires(access.READ_REGISTERS)
     @blp.response(200, VictimOut)
     def get(self, victim_id: int):
         """One victim; administrators also see the personal data (the view is logged)."""
-        session = db.session()
-        victim = victims.get_victim(session, victim_id)
-        body = victim_json(victim)
-        if current_user().role == ADMIN:
-            body["personal_data"] = victims.personal_data(
-                session, pii.cipher(), victim, actor=actor()
-            )
-        return body
+        return registers.victim_detail(db.session(), actor(), victim_id, pii.cipher())

@@ -30,6 +30,8 @@ ASSET_KINDS = ("cash", "bank_account", "vehicle", "real_estate", "securities", "
 ASSET_STATES = ("seized", "forfeited", "liquidated", "released")
 AWARD_STATES = ("registered", "partially_paid", "paid", "cancelled")
 DISBURSEMENT_STATES = ("proposed", "approved", "rejected", "paid", "returned")
+#: Payments that still commit part of an award and of the fund's cash.
+PENDING_PAYMENT_STATES = ("proposed", "approved")
 PAYMENT_METHODS = ("bank_transfer", "intermediary", "cash")
 
 

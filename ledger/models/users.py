@@ -7,15 +7,16 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ledger.access import ROLES
 from ledger.models.base import Base, utcnow
-
-ROLES = ("administrator", "court", "auditor")
 
 
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('administrator','court','auditor')", name="role_known"),
+        CheckConstraint(
+            "role IN (" + ",".join(f"'{role}'" for role in ROLES) + ")", name="role_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from ledger.errors import NotFound
+from ledger import access
+from ledger.errors import Forbidden, NotFound
 from reports.context import ReportRequest
 from reports.statement import Statement
-from reports.statements import financial, ledgers, registers, trial_balance
+from reports.statements import assets, awards, cash_flow, financial, ledgers, trial_balance
 
 Builder = Callable[[Session, ReportRequest], Statement]
 
@@ -22,18 +23,23 @@ BUILDERS: dict[str, Builder] = {
     "financial-position": financial.financial_position,
     "financial-performance": financial.financial_performance,
     "net-assets": financial.net_assets,
-    "cash-flow": financial.cash_flow,
+    "cash-flow": cash_flow.cash_flow,
     "general-ledger": ledgers.general_ledger,
     "journal": ledgers.journal,
-    "awards-register": registers.awards_register,
-    "asset-register": registers.asset_register,
-    "victim-statement": registers.victim_statement,
-    "case-statement": registers.case_statement,
+    "awards-register": awards.awards_register,
+    "asset-register": assets.asset_register,
+    "victim-statement": awards.victim_statement,
+    "case-statement": assets.case_statement,
 }
 
 
 def build_statement(session: Session, slug: str, request: ReportRequest) -> Statement:
+    """Statement ``slug`` for ``request.actor``: administrators and auditors may have every
+    statement; a court only the awards register, of the awards it registered."""
+    access.require(request.actor, access.READ_STATEMENTS)
     builder = BUILDERS.get(slug)
     if builder is None:
         raise NotFound(f"there is no statement called {slug!r}; try one of {', '.join(BUILDERS)}")
+    if request.actor.is_court and slug not in access.COURT_STATEMENTS:
+        raise Forbidden("a court may download the awards register of its own awards")
     return builder(session, request)

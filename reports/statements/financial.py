@@ -1,4 +1,4 @@
-"""Financial statements: position, performance, changes in net assets, cash flow.
+"""Financial statements: position, performance, changes in net assets.
 
 All four are read from the postings (never the running totals), so any date
 or period can be asked for, and each ties to the trial balance:
@@ -12,9 +12,7 @@ or period can be asked for, and each ties to the trial balance:
 - **changes in net assets** (a period): opening + surplus + other movements
   directly in net assets = closing, in a fund-balance column, a
   not-yet-closed-surplus column and their total;
-- **cash flow** (a period, direct method): every entry that moves the fund's
-  bank accounts is classified by its other legs, so the lines add up exactly
-  to the change in the bank balances.
+- the **cash flow** is in :mod:`reports.statements.cash_flow`.
 
 Figures are integer functional minor units, shown on their normal side
 (positive when healthy). Non-cash assets under seizure are not fund assets
@@ -23,22 +21,21 @@ Figures are integer functional minor units, shown on their normal side
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ledger.balances import balances_as_of
+from ledger.chart import FUND_BALANCE
+from ledger.closing import is_closing_entry
 from ledger.errors import Invalid
 from ledger.models import Account, Asset, JournalEntry, Posting
 from ledger.money import Money, format_amount
 from reports.context import ReportRequest, make_meta
-from reports.statement import Column, Meta, Statement
+from reports.statement import Column, Meta, Statement, functional_amounts
 
-CLOSING_EVENT = "year.closed"
-REVERSAL_EVENT = "entry.reversed"
 SIGN = {"asset": 1, "expense": 1, "liability": -1, "net_assets": -1, "revenue": -1}
 
 ACCOUNT_COLUMNS = [
@@ -61,32 +58,21 @@ NET_ASSET_COLUMNS = [
 # -- shared reading ------------------------------------------------------------------------
 
 
-def _accounts(session: Session) -> list[Account]:
+def chart_accounts(session: Session) -> list[Account]:
     return list(session.scalars(select(Account).order_by(Account.code)))
 
 
-def _period(meta: Meta) -> tuple[date | None, date]:
+def period_of(meta: Meta) -> tuple[date | None, date]:
     if meta.date_from is not None and meta.date_from > meta.date_to:
         raise Invalid.field("from", f"must not be after to ({meta.date_to.isoformat()})")
     return meta.date_from, meta.date_to
 
 
-def _opening(session: Session, date_from: date | None) -> dict[str, int]:
+def opening_balances_for(session: Session, date_from: date | None) -> dict[str, int]:
     """Debit-positive balances at the end of the day before the period (empty: the beginning)."""
     if date_from is None:
         return {}
     return balances_as_of(session, date_from - timedelta(days=1))
-
-
-def _is_closing():
-    """SQL: the entry is a year-end close, or the reversal of one."""
-    original = aliased(JournalEntry)
-    reversed_closing = (
-        select(original.number)
-        .where(original.number == JournalEntry.reverses, original.event == CLOSING_EVENT)
-        .exists()
-    )
-    return or_(JournalEntry.event == CLOSING_EVENT, reversed_closing)
 
 
 def _activity(
@@ -102,7 +88,7 @@ def _activity(
         .join(Posting, Posting.account_id == Account.id)
         .join(JournalEntry, JournalEntry.number == Posting.entry_number)
         .where(JournalEntry.value_date <= date_to)
-        .where(_is_closing() if closing else ~_is_closing())
+        .where(is_closing_entry() if closing else ~is_closing_entry())
         .group_by(Account.code)
     )
     if date_from is not None:
@@ -128,7 +114,7 @@ def _net_asset_accounts(accounts: Iterable[Account], balances: dict[str, int]) -
     return -sum(balances.get(a.code, 0) for a in accounts if a.type == "net_assets")
 
 
-def _money(minor: int, currency: str, meta: Meta) -> str:
+def money_text(minor: int, currency: str, meta: Meta) -> str:
     return f"{currency} {format_amount(Money(minor, currency), meta.locale)}"
 
 
@@ -139,7 +125,7 @@ def financial_position(session: Session, request: ReportRequest) -> Statement:
     """Assets, liabilities and net assets as of a day."""
     meta = make_meta(session, request, point_in_time=True)
     as_of = meta.as_of
-    accounts = _accounts(session)
+    accounts = chart_accounts(session)
     balances = balances_as_of(session, as_of)
     rows: list[dict] = []
 
@@ -169,16 +155,19 @@ def financial_position(session: Session, request: ReportRequest) -> Statement:
         row_count=len(rows),
         summary={
             "as_of": as_of.isoformat(),
-            "total_assets": total_assets,
-            "total_liabilities": total_liabilities,
-            "net_assets": net_assets,
-            "fund_balance": _net_asset_accounts(accounts, balances),
-            "unclosed_surplus": _result(accounts, balances),
+            **functional_amounts(
+                meta,
+                total_assets=total_assets,
+                total_liabilities=total_liabilities,
+                net_assets=net_assets,
+                fund_balance=_net_asset_accounts(accounts, balances),
+                unclosed_surplus=_result(accounts, balances),
+            ),
             "seized_non_cash_assets": [
                 {
                     "currency": currency,
                     "count": count,
-                    "estimated_value": Money(value, currency).as_json(),
+                    "estimated_value": Money(value, currency),
                 }
                 for currency, (count, value) in seized.items()
             ],
@@ -218,7 +207,7 @@ def _seizure_notes(seized: dict[str, tuple[int, int]], as_of: date, meta: Meta) 
         noun = "asset" if count == 1 else "assets"
         notes.append(
             f"Under seizure on {as_of.isoformat()}: {count} non-cash {noun} "
-            f"with an estimated value of {_money(value, currency, meta)}."
+            f"with an estimated value of {money_text(value, currency, meta)}."
         )
     return notes
 
@@ -229,8 +218,8 @@ def _seizure_notes(seized: dict[str, tuple[int, int]], as_of: date, meta: Meta) 
 def financial_performance(session: Session, request: ReportRequest) -> Statement:
     """Revenue and expenses of a period, without the year-end closing entries."""
     meta = make_meta(session, request, point_in_time=False)
-    date_from, date_to = _period(meta)
-    accounts = _accounts(session)
+    date_from, date_to = period_of(meta)
+    accounts = chart_accounts(session)
     activity = _activity(session, date_from, date_to, closing=False)
     rows: list[dict] = []
 
@@ -251,12 +240,13 @@ def financial_performance(session: Session, request: ReportRequest) -> Statement
         summary={
             "from": date_from.isoformat() if date_from else None,
             "to": date_to.isoformat(),
-            "total_revenue": revenue,
-            "total_expenses": expenses,
-            "surplus": surplus,
+            **functional_amounts(
+                meta, total_revenue=revenue, total_expenses=expenses, surplus=surplus
+            ),
         },
         notes=[
-            "Year-end closing entries (a year's result moved to 3000 Fund balance) are left out."
+            "Year-end closing entries (a year's result moved to "
+            f"{FUND_BALANCE} Fund balance) are left out."
         ],
     )
 
@@ -267,9 +257,9 @@ def financial_performance(session: Session, request: ReportRequest) -> Statement
 def net_assets(session: Session, request: ReportRequest) -> Statement:
     """Opening net assets, the period's surplus, other movements, closing net assets."""
     meta = make_meta(session, request, point_in_time=False)
-    date_from, date_to = _period(meta)
-    accounts = _accounts(session)
-    opening_balances = _opening(session, date_from)
+    date_from, date_to = period_of(meta)
+    accounts = chart_accounts(session)
+    opening_balances = opening_balances_for(session, date_from)
     closing_balances = balances_as_of(session, date_to)
     activity = _activity(session, date_from, date_to, closing=False)
     closes = _activity(session, date_from, date_to, closing=True)
@@ -334,210 +324,24 @@ def net_assets(session: Session, request: ReportRequest) -> Statement:
         summary={
             "from": date_from.isoformat() if date_from else None,
             "to": date_to.isoformat(),
-            "opening_net_assets": opening,
-            "surplus": surplus,
-            "other_movements_in_net_assets": other,
-            "closing_net_assets": closing,
-            "opening_fund_balance": opening_fund,
-            "closing_fund_balance": closing_fund,
-            "closed_into_fund_balance": closed,
+            **functional_amounts(
+                meta,
+                opening_net_assets=opening,
+                surplus=surplus,
+                other_movements_in_net_assets=other,
+                closing_net_assets=closing,
+                opening_fund_balance=opening_fund,
+                closing_fund_balance=closing_fund,
+                closed_into_fund_balance=closed,
+            ),
         },
         notes=[
-            "Net assets are assets less liabilities: the fund balance (3000) and the surplus "
-            "not yet closed into it.",
+            "Net assets are assets less liabilities: the fund balance "
+            f"({FUND_BALANCE}) and the surplus not yet closed into it.",
             "Other movements: entries posted straight to net-asset accounts, other than "
             "year-end closes.",
         ],
     )
-
-
-# -- cash-flow statement (direct method) ---------------------------------------------------
-
-DONATIONS = "Donations and grants received"
-INTEREST = "Interest received"
-FORFEITED = "Forfeited cash received"
-SALES = "Proceeds from sale of forfeited assets"
-COMPENSATION = "Compensation paid to victims"
-RETURNED = "Payments returned undelivered"
-BANK_CHARGES = "Bank charges"
-CUSTODY = "Custody and disposal costs"
-ADMINISTRATIVE = "Administrative costs"
-OTHER = "Other movements"
-FX_EFFECT = "Effect of exchange-rate changes on cash held"
-OPERATING = (
-    DONATIONS,
-    INTEREST,
-    FORFEITED,
-    SALES,
-    COMPENSATION,
-    RETURNED,
-    BANK_CHARGES,
-    CUSTODY,
-    ADMINISTRATIVE,
-    OTHER,
-)
-#: Events whose non-cash legs all belong to one line (but for a payment's bank fee).
-BY_EVENT = {
-    "asset.forfeited": FORFEITED,
-    "asset.liquidated": SALES,
-    "disbursement.paid": COMPENSATION,
-    "disbursement.returned": RETURNED,
-    "fx.revalued": FX_EFFECT,
-}
-BY_ACCOUNT = {
-    "4200": DONATIONS,
-    "4300": INTEREST,
-    "4000": FORFEITED,
-    "1100": SALES,
-    "4100": SALES,
-    "5100": SALES,
-    "2000": COMPENSATION,
-    "5000": COMPENSATION,
-    "5300": BANK_CHARGES,
-    "5200": CUSTODY,
-    "5500": ADMINISTRATIVE,
-}
-
-
-def _classify(event: str, code: str) -> str:
-    """The cash-flow line of a non-cash leg of an entry that moved cash."""
-    if code == "5300":  # a bank charge is one wherever it appears (a payment's fee)
-        return BANK_CHARGES
-    return BY_EVENT.get(event) or BY_ACCOUNT.get(code, OTHER)
-
-
-def _cash_accounts(accounts: Iterable[Account]) -> list[Account]:
-    """The fund's bank accounts: assets with a fixed currency that may never be overdrawn."""
-    return [
-        a
-        for a in accounts
-        if a.type == "asset" and a.currency is not None and a.overdraft_scope == "account"
-    ]
-
-
-def _cash_legs(
-    session: Session, cash_ids: list[int], date_from: date | None, date_to: date
-) -> dict[tuple[str, str], int]:
-    """Debit-positive sums of the non-cash legs of entries that move cash, by (event, account).
-
-    A reversal counts under the event of the entry it reverses (a reversed
-    donation is negative donations); a returned payment keeps its own event.
-    """
-    original = aliased(JournalEntry)
-    moved_cash = select(Posting.entry_number).where(Posting.account_id.in_(cash_ids)).distinct()
-    query = (
-        select(JournalEntry.event, original.event, Account.code, func.sum(Posting.amount))
-        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
-        .join(Account, Account.id == Posting.account_id)
-        .outerjoin(original, original.number == JournalEntry.reverses)
-        .where(
-            JournalEntry.value_date <= date_to,
-            Posting.entry_number.in_(moved_cash),
-            Posting.account_id.not_in(cash_ids),
-        )
-        .group_by(JournalEntry.event, original.event, Account.code)
-    )
-    if date_from is not None:
-        query = query.where(JournalEntry.value_date >= date_from)
-    legs: dict[tuple[str, str], int] = defaultdict(int)
-    for event, reversed_event, code, total in session.execute(query):
-        # A plain reversal counts under the event it reverses; every other event stands.
-        effective = reversed_event if event == REVERSAL_EVENT and reversed_event else event
-        legs[effective, code] += int(total)
-    return legs
-
-
-def cash_flow(session: Session, request: ReportRequest) -> Statement:
-    """Cash flows of a period by the direct method, from opening to closing cash."""
-    meta = make_meta(session, request, point_in_time=False)
-    date_from, date_to = _period(meta)
-    cash_accounts = _cash_accounts(_accounts(session))
-    cash_ids = [a.id for a in cash_accounts]
-    opening_balances = _opening(session, date_from)
-    closing_balances = balances_as_of(session, date_to)
-    opening = sum(opening_balances.get(a.code, 0) for a in cash_accounts)
-    closing = sum(closing_balances.get(a.code, 0) for a in cash_accounts)
-
-    flows: dict[str, int] = defaultdict(int)
-    if cash_ids:
-        for (event, code), total in _cash_legs(session, cash_ids, date_from, date_to).items():
-            flows[_classify(event, code)] -= total
-    operating = sum(flows[line] for line in OPERATING)
-    fx_effect = flows[FX_EFFECT]
-    change = operating + fx_effect
-
-    rows: list[dict] = [{"_style": "heading", "line": "Cash flows from operating activities"}]
-    rows += [{"line": line, "amount": flows[line]} for line in OPERATING]
-    rows += [
-        {"_style": "subtotal", "line": "Net cash from operating activities", "amount": operating},
-        {"line": FX_EFFECT, "amount": fx_effect},
-        {"_style": "subtotal", "line": "Net increase (decrease) in cash", "amount": change},
-        {"line": "Cash at beginning of period", "amount": opening},
-        {"_style": "total", "line": "Cash at end of period", "amount": opening + change},
-    ]
-    originals = {a.code: _original_balance(session, a, date_to) for a in cash_accounts}
-    bank = [
-        {
-            "code": a.code,
-            "name": a.name,
-            "balance": Money(originals[a.code], a.currency).as_json(),
-            "functional": Money(
-                closing_balances.get(a.code, 0), meta.functional_currency
-            ).as_json(),
-        }
-        for a in cash_accounts
-    ]
-    return Statement(
-        slug="cash-flow",
-        title="Cash-flow statement",
-        subtitle="direct method",
-        meta=meta,
-        columns=LINE_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
-        summary={
-            "from": date_from.isoformat() if date_from else None,
-            "to": date_to.isoformat(),
-            "opening_cash": opening,
-            "net_operating_cash": operating,
-            "fx_effect_on_cash": fx_effect,
-            "net_change_in_cash": change,
-            "closing_cash": closing,
-            "bank_accounts": bank,
-        },
-        notes=_cash_notes(cash_accounts, originals, closing_balances, meta),
-    )
-
-
-def _original_balance(session: Session, account: Account, as_of: date) -> int:
-    """A bank account's balance in its own currency as of a day."""
-    return int(
-        session.scalar(
-            select(func.coalesce(func.sum(Posting.original_amount), 0))
-            .join(JournalEntry, JournalEntry.number == Posting.entry_number)
-            .where(Posting.account_id == account.id, JournalEntry.value_date <= as_of)
-        )
-    )
-
-
-def _cash_notes(
-    cash_accounts: list[Account], originals: dict[str, int], closing: dict[str, int], meta: Meta
-) -> list[str]:
-    functional = meta.functional_currency
-    codes = ", ".join(a.code for a in cash_accounts) or "none"
-    notes = [
-        f"Cash is the fund's bank accounts ({codes}); "
-        "seized cash in escrow is held for its owners, not the fund."
-    ]
-    for account in cash_accounts:
-        if account.currency != functional:
-            original = originals[account.code]
-            notes.append(
-                f"{account.code} {account.name}: {_money(original, account.currency, meta)}"
-                f" carried at {_money(closing.get(account.code, 0), functional, meta)}"
-                f" on {meta.date_to.isoformat()}."
-            )
-    return notes
 
 
 def _section(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ledger.chart import get_account
 from ledger.errors import Invalid
 from ledger.models import JournalEntry, Posting
+from ledger.money import Money
 from reports import queries
 from reports.context import ReportRequest, make_meta
 from reports.statement import Column, Statement
@@ -85,8 +86,8 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
         summary={
             "account": account.code,
             "normal_side": account.normal_side,
-            "opening_balance": sign * opening,
-            "closing_balance": sign * closing,
+            "opening_balance": Money(sign * opening, meta.functional_currency),
+            "closing_balance": Money(sign * closing, meta.functional_currency),
         },
     )
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.models import Base, JournalHead, User
 from ledger.users import create_token
-from tests.conftest import DATA, PASSWORD, auth
+from tests.conftest import DATA, OPERATOR, PASSWORD, auth
 
 API = "/api/v1"
 ADMIN, COURT, AUDITOR = "administrator", "court", "auditor"
@@ -189,7 +189,7 @@ def fast_tokens(session_factory: sessionmaker[Session]) -> Callable[[str, str], 
         with session_factory.begin() as session:
             session.add(User(name=name, role=role, password_hash=_password_hash()))
             session.flush()
-            return create_token(session, name)
+            return create_token(session, OPERATOR, name)
 
     return make
 

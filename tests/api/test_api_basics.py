@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from tests.api.fund import (
     ADMIN,
     API,
@@ -128,11 +126,6 @@ def test_the_per_page_bounds_themselves_are_accepted(client, session_factory):
             assert auditor.get(path, query_string={"per_page": per_page})["per_page"] == per_page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): SPEC §7 says lists are paginated (page, per_page, total); "
-    "GET /accounts and GET /periods answer a bare JSON array",
-)
 def test_the_chart_and_the_periods_are_paginated_too(client, session_factory):
     auditor = Caller(client, fast_tokens(session_factory)("auditor", "eve"), "eve", "auditor")
     for path in ("/accounts", "/periods"):

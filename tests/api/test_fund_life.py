@@ -293,7 +293,7 @@ def test_life_of_a_fund(client, token_for, runner):
         expect=409,
     )
 
-    balances = {a["code"]: a["balance"] for a in auditor.get("/accounts")}
+    balances = {a["code"]: a["balance"] for a in auditor.get("/accounts")["items"]}
     usd_seized = eur(1000000, "USD", "2026-01-05")
     expected = {
         # 5,000 donation + 50,100 forfeited escrow + 19,000 net sale - 300 custody

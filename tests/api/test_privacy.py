@@ -110,7 +110,7 @@ def crawl(app, caller: Caller, f: Fund) -> dict[str, object]:
     get("/audit/verify")
     accounts = get("/accounts")
     if accounts.status_code == 200:
-        for account in accounts.get_json():
+        for account in accounts.get_json()["items"]:
             items(f"/accounts/{account['code']}/ledger")
     if served(app, "/reports/<slug>"):
         for slug in REPORTS:

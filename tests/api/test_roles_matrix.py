@@ -38,7 +38,7 @@ from tests.api.fund import (
     propose,
     register_award,
 )
-from tests.conftest import auth
+from tests.conftest import OPERATOR, auth
 
 A, C, U = ADMIN, COURT, AUDITOR
 EVERYONE = frozenset(ROLES)
@@ -385,12 +385,12 @@ def test_revoked_and_inactive_users_are_401(client, session_factory):
     inactive = tokens(AUDITOR, "suspended")
     assert client.get(API + "/cases", headers=auth(revoked)).status_code == 200
     with session_factory.begin() as session:
-        revoke_tokens(session, "leaver")
+        revoke_tokens(session, OPERATOR, "leaver")
         session.scalar(select(User).where(User.name == "suspended")).active = False
     for token in (revoked, inactive):
         response = client.get(API + "/cases", headers=auth(token))
         assert response.status_code == 401
         assert response.mimetype == "application/problem+json"
     with session_factory.begin() as session:
-        fresh = create_token(session, "leaver")
+        fresh = create_token(session, OPERATOR, "leaver")
     assert client.get(API + "/cases", headers=auth(fresh)).status_code == 200

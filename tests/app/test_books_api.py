@@ -150,7 +150,7 @@ def test_periods_close_in_order_and_refuse_postings(admin):
         expect=201,
     )
     admin("POST", "/periods/2026-02/close", expect=201)
-    periods = {p["month"]: p["status"] for p in admin("GET", "/periods")}
+    periods = {p["month"]: p["status"] for p in admin("GET", "/periods")["items"]}
     assert periods["2026-01"] == periods["2026-02"] == "closed"
     assert periods["2026-03"] == "open"
     admin("POST", "/periods/2026-01/close", expect=409)
@@ -215,7 +215,9 @@ def test_revaluation_and_year_end_close(admin):
     # 2025 has no entries: the close posts nothing but closes December 2025 for good.
     assert admin("POST", "/periods/2025/close-year", expect=201)["entry"] is None
     assert admin("POST", "/periods/2025/close-year", expect=409)["status"] == 409
-    assert {p["month"]: p["status"] for p in admin("GET", "/periods")}["2025-12"] == "closed"
+    assert {p["month"]: p["status"] for p in admin("GET", "/periods")["items"]}[
+        "2025-12"
+    ] == "closed"
 
 
 def test_rates_as_json_and_listing(admin):

@@ -9,13 +9,14 @@ from ledger.errors import Conflict
 from ledger.models import Victim
 from ledger.pii import PiiCipher, generate_key, rotate
 from ledger.victims import PaymentDetails, personal_data, register_victim
+from tests.conftest import OPERATOR, named
 
 
 def _victim(session, cipher):
     return register_victim(
         session,
         cipher,
-        actor="alice",
+        actor=named("alice"),
         full_name="Ana Ferreira",
         date_of_birth=None,
         contact="ana@example.org",
@@ -33,14 +34,14 @@ def test_rotation_reseals_under_the_newest_key(session_factory):
         victim_id = _victim(session, PiiCipher.from_setting(old)).id
     both = PiiCipher.from_setting(f"{new},{old}")
     with session_factory.begin() as session:
-        assert rotate(session, both) == 1
-        assert rotate(session, both) == 0  # already under the newest key
+        assert rotate(session, OPERATOR, both) == 1
+        assert rotate(session, OPERATOR, both) == 0  # already under the newest key
     with session_factory() as session:
         victim = session.get(Victim, victim_id)
         assert victim.pii_key_id == both.current_key_id
         assert b"Ferreira" not in victim.pii
         only_new = PiiCipher.from_setting(new)
-        assert personal_data(session, only_new, victim, actor="alice")["full_name"] == (
+        assert personal_data(session, only_new, victim, actor=named("alice"))["full_name"] == (
             "Ana Ferreira"
         )
         with pytest.raises(Conflict):

@@ -30,7 +30,7 @@ from ledger.journal import Line, post_entry
 from ledger.models import Account, ApiToken, FxRate, JournalEntry, Posting, User
 from ledger.users import authenticate, user_for_token
 from migrations import upgrade
-from tests.conftest import BACKEND, DATA
+from tests.conftest import BACKEND, DATA, named
 from tests.property.strategies import alter_behind_the_back
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -387,7 +387,7 @@ def post_some_entries(engine: Engine) -> None:
                 memo=f"entry {i}",
                 event="journal.manual",
                 lines=lines,
-                created_by="cli-test",
+                actor=named("cli-test"),
             )
 
 

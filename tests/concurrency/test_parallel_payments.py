@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.audit import verify_audit_log
-from ledger.awards import PENDING, register_award
+from ledger.awards import register_award
 from ledger.balances import current_balances
 from ledger.cases import open_case
 from ledger.cash import record_expense, record_receipt
@@ -43,17 +43,19 @@ from ledger.distributions import distribute
 from ledger.errors import Conflict, Invalid, Overdraft
 from ledger.locks import lock_books
 from ledger.models import Account, Award, Disbursement, SubledgerBalance, User
+from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
 from ledger.pii import PiiCipher, generate_key
 from ledger.users import create_token
 from ledger.verify import verify_journal
 from ledger.victims import PaymentDetails, register_victim
-from tests.conftest import auth
+from tests.conftest import OPERATOR, auth, named
 
 pytestmark = pytest.mark.postgres_only
 
 DAY = date(2026, 3, 2)
-ADMIN, APPROVER = "alice", "bob"
+ADMIN, APPROVER = named("alice"), named("bob")
+PENDING = PENDING_PAYMENT_STATES
 CIPHER = PiiCipher((generate_key(),))
 BANK, PAYABLE = "1000", "2000"
 JOIN_TIMEOUT = 30  # seconds: a deadlock fails the test instead of hanging it
@@ -544,10 +546,12 @@ def http_fund(client, session_factory, *, cash: int, awards: list[int]):
     with session_factory.begin() as session:
         session.add_all(
             User(name=name, role="administrator", password_hash="!")  # no password login
-            for name in (ADMIN, APPROVER)
+            for name in (ADMIN.name, APPROVER.name)
         )
         session.flush()
-        alice, bob = (Api(client, create_token(session, name)) for name in (ADMIN, APPROVER))
+        alice, bob = (
+            Api(client, create_token(session, OPERATOR, who.name)) for who in (ADMIN, APPROVER)
+        )
     return alice, bob, ids
 
 
@@ -633,7 +637,7 @@ def test_parallel_proposals_and_executions_over_http(app, client, engine, sessio
             assert reply.json["title"] == "Insufficient balance"
         else:
             assert reply.json["status"] == "paid"
-    balances = {a["code"]: a["balance"] for a in alice.get("/accounts")}
+    balances = {a["code"]: a["balance"] for a in alice.get("/accounts")["items"]}
     assert balances[BANK] == money(700_00 - 2 * 300_00)
     assert_http_books_sound(alice, awards)
     assert_books_sound(session_factory, cash_covers_pending=False)
@@ -665,7 +669,7 @@ def test_parallel_executions_of_one_payment_over_http_pay_it_once(
             assert reply.json["errors"] == {"status": ["is paid"]}
     award = alice.get(f"/awards/{awards[0]}")
     assert award["paid"] == money(400_00)
-    balances = {a["code"]: a["balance"] for a in alice.get("/accounts")}
+    balances = {a["code"]: a["balance"] for a in alice.get("/accounts")["items"]}
     assert balances[BANK] == money(600_00)
     assert_http_books_sound(alice, awards)
     assert_books_sound(session_factory)

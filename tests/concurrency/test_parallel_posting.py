@@ -23,6 +23,7 @@ from ledger.journal import Line, post_entry, reverse_entry
 from ledger.models import JournalEntry, JournalHead, Period, SubledgerBalance
 from ledger.periods import close_month
 from ledger.verify import verify_journal
+from tests.conftest import named
 
 pytestmark = pytest.mark.postgres_only
 
@@ -71,7 +72,7 @@ def post(session: Session, lines: list[Line], memo: str = "", **kwargs) -> int:
         memo=memo,
         event=kwargs.pop("event", "journal.manual"),
         lines=lines,
-        created_by=USER,
+        actor=named(USER),
         **kwargs,
     )
     return entry.number
@@ -173,7 +174,7 @@ def test_concurrent_reversals_of_one_entry_only_one_wins(session_factory, revers
 
     def reverse(session: Session) -> int:
         return reverse_entry(
-            session, number, value_date=DAY, memo="wrong bill", created_by=USER
+            session, number, value_date=DAY, memo="wrong bill", actor=named(USER)
         ).number
 
     results = run_in_parallel(session_factory, [reverse] * reversers)
@@ -221,7 +222,7 @@ def test_closing_a_month_while_others_post_into_it(session_factory):
     february = date(2026, 2, 27)
 
     def close(session: Session) -> str:
-        return close_month(session, "2026-02", closed_by=USER, today=date(2026, 12, 31)).month
+        return close_month(session, "2026-02", actor=named(USER), today=date(2026, 12, 31)).month
 
     def late_bill(session: Session) -> int:
         return post(

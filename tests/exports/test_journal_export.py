@@ -40,7 +40,7 @@ from ledger.pii import PiiCipher, generate_key
 from ledger.verify import verify_journal
 from ledger.victims import PaymentDetails, register_victim
 from reports.journal_export import account_name, export_journal
-from tests.conftest import FUNCTIONAL, auth
+from tests.conftest import FUNCTIONAL, OPERATOR, auth, named
 
 HLEDGER = shutil.which("hledger")
 needs_hledger = pytest.mark.skipif(
@@ -137,7 +137,7 @@ def assert_ties(recomputed: dict[str, Decimal], expected: dict[str, Decimal], to
 
 
 def write(session, fmt: str, path: Path, **dates) -> str:
-    text = "".join(export_journal(session, fmt, **dates))
+    text = "".join(export_journal(session, OPERATOR, fmt, **dates))
     path.write_text(text, encoding="utf-8")
     return text
 
@@ -270,16 +270,17 @@ def play(session, cipher: PiiCipher, ops: list) -> None:
     """Post the operations (and set up a victim with distinctive personal data)."""
     add_account(
         session,
+        actor=OPERATOR,
         code="1001",
         name="Bank account (USD) — Caixa «Açores»",
         type="asset",
         currency="USD",
     )
-    add_account(session, code="1002", name="Счёт «Ω»", type="liability")
+    add_account(session, actor=OPERATOR, code="1002", name="Счёт «Ω»", type="liability")
     victim = register_victim(
         session,
         cipher,
-        actor="tester",
+        actor=named("tester"),
         full_name=SECRET_NAME,
         date_of_birth=date(1990, 5, 17),
         contact=SECRET_CONTACT,
@@ -298,7 +299,7 @@ def play(session, cipher: PiiCipher, ops: list) -> None:
                 memo="Donation",
                 event="receipt.recorded",
                 lines=lines,
-                created_by="tester",
+                actor=named("tester"),
             )
         elif op[0] == "post":
             _, day, memo, legs = op
@@ -319,7 +320,7 @@ def play(session, cipher: PiiCipher, ops: list) -> None:
                 memo=memo,
                 event="adjustment.posted",
                 lines=lines,
-                created_by="tester",
+                actor=named("tester"),
             )
         else:
             _, pick, later, memo = op
@@ -332,7 +333,7 @@ def play(session, cipher: PiiCipher, ops: list) -> None:
                     number,
                     value_date=day + timedelta(days=later),
                     memo=memo,
-                    created_by="tester",
+                    actor=named("tester"),
                 )
             except Conflict:  # already reversed, or itself a reversal
                 continue
@@ -381,7 +382,7 @@ def test_memos_survive_beancount_exactly(db, tmp_path):
         memo=memo,
         event="adjustment.posted",
         lines=[Line("5500", 1234), Line("2200", -1234)],
-        created_by="tester",
+        actor=named("tester"),
     )
     db.commit()
     write(db, "beancount", tmp_path / "memo.beancount")
@@ -409,7 +410,7 @@ def test_victims_personal_data_is_never_exported(db, tmp_path):
     victim = register_victim(
         db,
         cipher,
-        actor="tester",
+        actor=named("tester"),
         full_name=SECRET_NAME,
         date_of_birth=date(1990, 5, 17),
         contact=SECRET_CONTACT,
@@ -426,7 +427,7 @@ def test_victims_personal_data_is_never_exported(db, tmp_path):
             Line("5000", 50000, victim_id=victim.id),
             Line("2000", -50000, victim_id=victim.id, award_id=1),
         ],
-        created_by="tester",
+        actor=named("tester"),
     )
     db.commit()
     for fmt in ("ledger", "beancount"):

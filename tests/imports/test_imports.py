@@ -13,7 +13,7 @@ from ledger.fx import import_ecb_csv
 from ledger.models import Award, CashMovement, JournalEntry
 from ledger.pii import PiiCipher, generate_key
 from ledger.victims import PaymentDetails, register_victim
-from tests.conftest import DATA, auth
+from tests.conftest import DATA, OPERATOR, auth, named
 
 HEADER = "case_reference,victim_code,order_reference,ordered_on,amount,currency\n"
 
@@ -23,10 +23,10 @@ def fund(session_factory):
     from datetime import date
 
     with session_factory.begin() as session:
-        import_ecb_csv(session, (DATA / "eurofxref-hist-sample.csv").read_text(), "EUR", "test")
+        import_ecb_csv(session, OPERATOR, (DATA / "eurofxref-hist-sample.csv").read_text(), "test")
         open_case(
             session,
-            actor="a",
+            actor=named("a"),
             reference="CR-1",
             court="Court",
             title="T",
@@ -38,7 +38,7 @@ def fund(session_factory):
             register_victim(
                 session,
                 cipher,
-                actor="a",
+                actor=named("a"),
                 full_name=name,
                 date_of_birth=None,
                 contact=None,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.errors import status_of
 from ledger.chart import add_account, get_account, seed_chart
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.models import Account, AccountBalance
+from tests.conftest import OPERATOR
 
 #: SPEC §3, verbatim: code, name, type, normal side, no-overdraft scope, fixed currency.
 SPEC_CHART = [
@@ -77,15 +79,16 @@ def test_normal_side_turns_debit_positive_figures():
 def test_add_accounts(db):
     account = add_account(
         db,
+        actor=OPERATOR,
         code="1001",
         name="  Bank account in USD ",
         type="asset",
         currency="USD",
         no_overdraft=True,
     )
-    other = add_account(db, code="5600", name="Translation costs", type="expense")
+    other = add_account(db, actor=OPERATOR, code="5600", name="Translation costs", type="expense")
     refunds = add_account(
-        db, code="2300", name="Refunds payable", type="liability", no_overdraft=True
+        db, actor=OPERATOR, code="2300", name="Refunds payable", type="liability", no_overdraft=True
     )
     db.commit()
     stored = get_account(db, "1001")
@@ -129,9 +132,9 @@ def test_add_account_validations(db):
     for changes, field in ADD_ACCOUNT_REFUSALS:
         values = {"code": "1001", "name": "USD bank", "type": "asset", "currency": "USD"} | changes
         try:
-            add_account(db, **values)
+            add_account(db, actor=OPERATOR, **values)
         except Invalid as exc:
-            if list(exc.errors) != [field] or exc.status != 422:
+            if list(exc.errors) != [field] or status_of(exc) != 422:
                 failures.append(f"{changes}: {exc.errors}")
         else:
             failures.append(f"{changes}: accepted")
@@ -142,21 +145,21 @@ def test_add_account_validations(db):
 
 def test_add_account_refuses_an_existing_code(db):
     with pytest.raises(Conflict) as caught:
-        add_account(db, code="1000", name="Another bank", type="asset")
-    assert caught.value.status == 409 and list(caught.value.errors) == ["code"]
-    add_account(db, code="1001", name="USD bank", type="asset", currency="USD")
+        add_account(db, actor=OPERATOR, code="1000", name="Another bank", type="asset")
+    assert status_of(caught.value) == 409 and list(caught.value.errors) == ["code"]
+    add_account(db, actor=OPERATOR, code="1001", name="USD bank", type="asset", currency="USD")
     with pytest.raises(Conflict):
-        add_account(db, code="1001", name="USD bank again", type="asset")
+        add_account(db, actor=OPERATOR, code="1001", name="USD bank again", type="asset")
     with pytest.raises(NotFound) as caught:
         get_account(db, "9999")
-    assert caught.value.status == 404 and "9999" in caught.value.detail
+    assert status_of(caught.value) == 404 and "9999" in caught.value.detail
 
 
 def test_add_account_refuses_non_ascii_digits(db):
     accepted = []
     for code in ("\u0661\u0660\u0660\u0661", "\uff11\uff10\uff10\uff11", "10\u00b2"):
         try:
-            add_account(db, code=code, name="Odd digits", type="asset")
+            add_account(db, actor=OPERATOR, code=code, name="Odd digits", type="asset")
             accepted.append(code)
         except Invalid:
             pass

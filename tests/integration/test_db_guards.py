@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ledger.chart import get_account
 from ledger.journal import Line, post_entry
 from ledger.periods import close_month
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, named
 
 postgres_only = pytest.mark.postgres_only
 
@@ -33,9 +33,9 @@ def build(db) -> dict[str, int]:
             memo="m",
             event="e.v",
             lines=lines,
-            created_by="admin",
+            actor=named("admin"),
         )
-    close_month(db, "2025-12", closed_by="admin", today=date(2026, 1, 10))
+    close_month(db, "2025-12", actor=named("admin"), today=date(2026, 1, 10))
     ids = {code: get_account(db, code).id for code in ("1000", "2000", "4200", "5000", "5500")}
     db.commit()
     return ids

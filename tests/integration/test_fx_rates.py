@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.errors import status_of
 from ledger.errors import Invalid, NoRate
-from ledger.fx import Rate, import_ecb_csv, parse_ecb_csv, rate_on, store_rates, to_functional
-from ledger.models import FxRate
+from ledger.fx import Rate, import_ecb_csv, import_rates, parse_ecb_csv, rate_on, to_functional
+from ledger.models import Fund, FxRate
 from ledger.money import Money
+from tests.conftest import OPERATOR
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 HIST = (DATA / "eurofxref-hist-sample.csv").read_text(encoding="utf-8")
@@ -31,7 +33,7 @@ def only(text: str, *codes: str) -> list[Rate]:
 
 
 def test_import_the_historical_file_then_again(db):
-    assert import_ecb_csv(db, HIST, "EUR", "eurofxref-hist.csv") == (HIST_USABLE, 0)
+    assert import_ecb_csv(db, OPERATOR, HIST, "eurofxref-hist.csv") == (HIST_USABLE, 0)
     db.commit()
     assert count_rates(db) == HIST_USABLE
     stored = db.scalar(
@@ -41,9 +43,9 @@ def test_import_the_historical_file_then_again(db):
     assert stored.source == "eurofxref-hist.csv"
     assert db.scalar(select(func.count()).where(FxRate.currency == "BGN")) == 0
     # Again: nothing new, nothing changed.
-    assert import_ecb_csv(db, HIST, "EUR", "hist again") == (0, 0)
+    assert import_ecb_csv(db, OPERATOR, HIST, "hist again") == (0, 0)
     # The daily file of 2026-10-30 says "0.83380" where the history says "0.8338": the same.
-    assert import_ecb_csv(db, DAILY, "EUR", "daily") == (0, 0)
+    assert import_ecb_csv(db, OPERATOR, DAILY, "daily") == (0, 0)
     db.commit()
     assert count_rates(db) == HIST_USABLE
 
@@ -51,7 +53,7 @@ def test_import_the_historical_file_then_again(db):
 def test_store_rates_adds_and_corrects(db):
     day = date(2026, 1, 2)
     rates = [Rate("USD", day, Decimal("1.1712")), Rate("JPY", day, Decimal("183.94"))]
-    assert store_rates(db, rates, "typed in") == (2, 0)
+    assert import_rates(db, OPERATOR, rates, "typed in") == (2, 0)
     db.commit()
     # A mistyped USD rate is corrected; JPY unchanged; CHF new.
     fixed = [
@@ -59,7 +61,7 @@ def test_store_rates_adds_and_corrects(db):
         Rate("JPY", day, Decimal("183.940")),
         Rate("CHF", day, Decimal("0.9293")),
     ]
-    assert store_rates(db, fixed, "ECB") == (1, 1)
+    assert import_rates(db, OPERATOR, fixed, "ECB") == (1, 1)
     db.commit()
     db.expire_all()
     assert rate_on(db, "USD", day).rate == Decimal("1.1721")
@@ -69,12 +71,17 @@ def test_store_rates_adds_and_corrects(db):
     # The same (currency, day) twice in one batch: added, then corrected.
     later = date(2026, 1, 5)
     twins = [Rate("USD", later, Decimal("1.17")), Rate("USD", later, Decimal("1.1664"))]
-    assert store_rates(db, twins, "x") == (1, 1)
+    assert import_rates(db, OPERATOR, twins, "x") == (1, 1)
     db.commit()
     assert rate_on(db, "USD", later).rate == Decimal("1.1664")
     with pytest.raises(Invalid) as caught:
-        store_rates(db, [Rate("ZZZ", day, Decimal("1"))], "x")
-    assert list(caught.value.errors) == ["currency"]
+        import_rates(db, OPERATOR, [Rate("ZZZ", day, Decimal("1"))], "x")
+    assert list(caught.value.errors) == ["rates.0.currency"]
+    with pytest.raises(Invalid) as caught:  # the fund's own currency has no rate
+        import_rates(
+            db, OPERATOR, [Rate("CHF", day, Decimal("1")), Rate("EUR", day, Decimal("1"))], "x"
+        )
+    assert list(caught.value.errors) == ["rates.1.currency"]
 
 
 RATE_ON = [
@@ -91,7 +98,7 @@ RATE_ON = [
 
 
 def test_rate_on_takes_the_latest_on_or_before_or_names_what_is_missing(db):
-    store_rates(db, only(HIST, "USD", "JPY"), "hist")
+    import_rates(db, OPERATOR, only(HIST, "USD", "JPY"), "hist")
     db.commit()
     found = [(day, rate_on(db, "USD", day)) for day, _, _ in RATE_ON]
     assert found == [(day, Rate("USD", on, Decimal(rate))) for day, on, rate in RATE_ON]
@@ -99,7 +106,7 @@ def test_rate_on_takes_the_latest_on_or_before_or_names_what_is_missing(db):
     with pytest.raises(NoRate) as caught:
         rate_on(db, "USD", date(2025, 12, 30))
     error = caught.value
-    assert error.status == 422
+    assert status_of(error) == 422
     assert list(error.errors) == ["currency"]
     assert "USD" in error.errors["currency"][0] and "2025-12-30" in error.errors["currency"][0]
     assert "USD" in error.detail and "2025-12-30" in error.detail
@@ -110,7 +117,7 @@ def test_rate_on_takes_the_latest_on_or_before_or_names_what_is_missing(db):
 
 
 def test_to_functional_with_real_rates_rounds_half_even(db):
-    store_rates(db, only(HIST, "USD", "JPY") + only(DAILY, "THB"), "ecb")
+    import_rates(db, OPERATOR, only(HIST, "USD", "JPY") + only(DAILY, "THB"), "ecb")
     db.commit()
     # USD 1,000.00 on Saturday 2026-01-03 at Friday's 1.1721 = EUR 853.1695… -> 853.17
     assert to_functional(db, Money(100000, "USD"), date(2026, 1, 3), "EUR") == 85317
@@ -133,7 +140,8 @@ def test_import_rebased_to_a_non_eur_functional_currency(db):
     keep = [rows[0].index(code) for code in ("Date", "USD", "JPY", "GBP")]
     text = "\n".join(",".join(row[i] for i in keep) + "," for row in rows) + "\n"
     # 13 days x (EUR, JPY, GBP): USD, the functional currency, gets no rate; the euro gets one.
-    assert import_ecb_csv(db, text, "USD", "hist") == (13 * 3, 0)
+    db.get(Fund, 1).functional_currency = "USD"  # a fund kept in USD
+    assert import_ecb_csv(db, OPERATOR, text, "hist") == (13 * 3, 0)
     db.commit()
     assert db.scalar(select(func.count()).where(FxRate.currency == "USD")) == 0
     assert rate_on(db, "EUR", date(2026, 1, 2)).rate == Decimal("0.8531695248")
@@ -146,7 +154,7 @@ def test_import_rebased_to_a_non_eur_functional_currency(db):
 def test_import_refuses_a_bad_file_and_stores_nothing(db):
     bad = HIST.replace("2026-01-05,1.1664", "2026-01-05,1.16x4")
     with pytest.raises(Invalid) as caught:
-        import_ecb_csv(db, bad, "EUR", "bad")
+        import_ecb_csv(db, OPERATOR, bad, "bad")
     assert "USD" in caught.value.errors["file"][0]
     db.commit()
     assert count_rates(db) == 0

@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.errors import status_of
 from ledger.errors import Conflict, Invalid, PeriodClosed
 from ledger.journal import Line, post_entry, reverse_entry
 from ledger.models import JournalEntry, JournalHead, Period
 from ledger.periods import close_month, closed_months, ensure_open, is_closed, parse_month
+from tests.conftest import named
 
 
 def donate(session, minor, day):
@@ -20,7 +22,7 @@ def donate(session, minor, day):
         memo="donation",
         event="receipt.recorded",
         lines=[Line.debit("1000", minor), Line.credit("4200", minor)],
-        created_by="admin",
+        actor=named("admin"),
     )
 
 
@@ -32,36 +34,38 @@ def test_a_month_can_close_only_once_it_has_ended(db):
         ("2027-01", date(2026, 12, 31)),
     ]:
         with pytest.raises(Invalid) as caught:
-            close_month(db, month, closed_by="admin", today=today)
+            close_month(db, month, actor=named("admin"), today=today)
         assert list(caught.value.errors) == ["period"], month
         assert "not ended" in caught.value.errors["period"][0]
     db.rollback()
     assert closed_months(db) == []
     # The first day of the next month is the first day a month may close.
-    period = close_month(db, "2026-02", closed_by="admin", today=date(2026, 3, 1))
+    period = close_month(db, "2026-02", actor=named("admin"), today=date(2026, 3, 1))
     db.commit()
     assert (period.month, period.closed_by) == ("2026-02", "admin")
     # December closes only with the year-end close, which posts the closing entry first.
     with pytest.raises(Conflict) as caught:
-        close_month(db, "2026-12", closed_by="admin", today=date(2027, 1, 1))
+        close_month(db, "2026-12", actor=named("admin"), today=date(2027, 1, 1))
     assert "year-end close" in caught.value.detail
-    december = close_month(db, "2026-12", closed_by="admin", today=date(2027, 1, 1), year_end=True)
+    december = close_month(
+        db, "2026-12", actor=named("admin"), today=date(2027, 1, 1), year_end=True
+    )
     assert december.month == "2026-12"
 
 
 def test_closing_twice_or_an_earlier_month_is_a_conflict(db):
-    close_month(db, "2026-02", closed_by="admin", today=date(2026, 3, 10))
+    close_month(db, "2026-02", actor=named("admin"), today=date(2026, 3, 10))
     db.commit()
     for month in ("2026-02", "2026-01", "2025-12"):
         with pytest.raises(Conflict) as caught:
-            close_month(db, month, closed_by="admin", today=date(2026, 3, 10))
-        assert caught.value.status == 409 and "2026-02" in caught.value.detail
+            close_month(db, month, actor=named("admin"), today=date(2026, 3, 10))
+        assert status_of(caught.value) == 409 and "2026-02" in caught.value.detail
     db.rollback()
     assert [p.month for p in closed_months(db)] == ["2026-02"]
 
 
 def test_closing_a_month_closes_every_earlier_one(db):
-    close_month(db, "2026-02", closed_by="admin", today=date(2026, 3, 10))
+    close_month(db, "2026-02", actor=named("admin"), today=date(2026, 3, 10))
     db.commit()
     assert is_closed(db, date(2026, 2, 28))
     assert is_closed(db, date(2026, 1, 1))
@@ -75,20 +79,20 @@ def test_closing_a_month_closes_every_earlier_one(db):
 
 def test_posting_into_a_closed_month_is_refused_and_writes_nothing(db, session_factory):
     donate(db, 10000, date(2026, 2, 27))
-    close_month(db, "2026-02", closed_by="admin", today=date(2026, 3, 10))
+    close_month(db, "2026-02", actor=named("admin"), today=date(2026, 3, 10))
     db.commit()
     head_before = (db.get(JournalHead, 1).last_number, db.get(JournalHead, 1).last_hash)
     for day in (date(2026, 2, 28), date(2026, 2, 1), date(2026, 1, 15), date(2024, 2, 29)):
         with pytest.raises(PeriodClosed) as caught:
             donate(db, 500, day)
         error = caught.value
-        assert error.status == 409 and isinstance(error, Conflict)
+        assert status_of(error) == 409 and isinstance(error, Conflict)
         assert list(error.errors) == ["date"]
         assert day.strftime("%Y-%m") in error.errors["date"][0]
         assert day.isoformat() in error.detail
     # A reversal dated in the closed month is refused too; it must be dated in the open one.
     with pytest.raises(PeriodClosed):
-        reverse_entry(db, 1, value_date=date(2026, 2, 28), memo="undo", created_by="admin")
+        reverse_entry(db, 1, value_date=date(2026, 2, 28), memo="undo", actor=named("admin"))
     db.commit()
     with session_factory() as s:
         head = s.get(JournalHead, 1)
@@ -96,7 +100,7 @@ def test_posting_into_a_closed_month_is_refused_and_writes_nothing(db, session_f
         assert s.scalar(select(func.count()).select_from(JournalEntry)) == 1
     # The next month is open: posting and reversing there is fine, numbering carries on.
     assert donate(db, 500, date(2026, 3, 1)).number == 2
-    reversal = reverse_entry(db, 1, value_date=date(2026, 3, 2), memo="undo", created_by="admin")
+    reversal = reverse_entry(db, 1, value_date=date(2026, 3, 2), memo="undo", actor=named("admin"))
     assert reversal.number == 3
     db.commit()
 
@@ -130,12 +134,12 @@ def test_parse_month_accepts():
 def test_close_month_refuses_years_out_of_range(db):
     for month in ("0000-01", "9999-12"):
         with pytest.raises(Invalid):
-            close_month(db, month, closed_by="admin", today=date(2026, 3, 10))
+            close_month(db, month, actor=named("admin"), today=date(2026, 3, 10))
 
 
 def test_periods_are_recorded_with_who_and_when(db):
-    close_month(db, "2026-01", closed_by="alice", today=date(2026, 2, 1))
-    close_month(db, "2026-02", closed_by="bob", today=date(2026, 3, 1))
+    close_month(db, "2026-01", actor=named("alice"), today=date(2026, 2, 1))
+    close_month(db, "2026-02", actor=named("bob"), today=date(2026, 3, 1))
     db.commit()
     rows = db.execute(select(Period.month, Period.closed_by).order_by(Period.month)).all()
     assert [tuple(row) for row in rows] == [("2026-01", "alice"), ("2026-02", "bob")]

@@ -26,7 +26,7 @@ from ledger.journal import Line, post_entry
 from ledger.models import GENESIS_HASH, JournalHead
 from ledger.money import Money
 from ledger.verify import verify_journal
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, named
 
 Run = Callable[..., list | None]
 
@@ -90,7 +90,7 @@ def build_journal(db) -> None:
 
     def post(day, lines, **kwargs):
         post_entry(
-            db, value_date=day, memo="m", event="e.v", lines=lines, created_by="admin", **kwargs
+            db, value_date=day, memo="m", event="e.v", lines=lines, actor=named("admin"), **kwargs
         )
 
     post(

@@ -36,7 +36,7 @@ from ledger.models.base import utcnow
 from ledger.periods import close_month
 from ledger.verify import verify_journal
 from migrations import alembic_config, current_revision, upgrade
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, named
 
 SQLITE_TRIGGERS = {
     "journal_entries_no_update",
@@ -226,7 +226,7 @@ def test_upgrading_an_existing_fund_keeps_its_books(scratch_engine):
             memo="grant",
             event="receipt.grant",
             lines=[Line.debit("1000", 250_00), Line.credit("4200", 250_00)],
-            created_by="migration-test",
+            actor=named("migration-test"),
         )
     with sessions() as session:
         before = verify_journal(session)
@@ -260,7 +260,7 @@ def test_database_refuses_changes_to_the_journal(session_factory):
             memo="bill",
             event="journal.manual",
             lines=[Line.debit("5500", 10_00), Line.credit("2200", 10_00)],
-            created_by="migration-test",
+            actor=named("migration-test"),
         )
         session.add(Period(month="2026-01", closed_at=utcnow(), closed_by="migration-test"))
         session.flush()
@@ -293,7 +293,7 @@ def test_database_refuses_truncating_the_journal(session_factory, table):
             memo="bill",
             event="journal.manual",
             lines=[Line.debit("5500", 10_00), Line.credit("2200", 10_00)],
-            created_by="migration-test",
+            actor=named("migration-test"),
         )
         session.add(Period(month="2026-01", closed_at=utcnow(), closed_by="migration-test"))
     with session_factory() as session:
@@ -304,7 +304,7 @@ def test_database_refuses_truncating_the_journal(session_factory, table):
 
 def test_database_refuses_an_entry_dated_in_a_closed_month(session_factory):
     with session_factory() as session:
-        close_month(session, "2026-02", closed_by="migration-test", today=date(2026, 12, 31))
+        close_month(session, "2026-02", actor=named("migration-test"), today=date(2026, 12, 31))
         message = refused(
             session,
             insert(JournalEntry.__table__).values(
@@ -353,7 +353,7 @@ def test_a_balanced_entry_commits_on_postgresql(session_factory):
             memo="bill",
             event="journal.manual",
             lines=[Line.debit("5500", 10_00), Line.credit("2200", 10_00)],
-            created_by="migration-test",
+            actor=named("migration-test"),
         )
     with session_factory() as session:
         assert session.scalar(select(JournalEntry.number)) == 1

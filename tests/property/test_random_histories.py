@@ -30,7 +30,7 @@ from ledger.errors import (
     Overdraft,
     PeriodClosed,
 )
-from ledger.fx import parse_ecb_csv, store_rates, to_functional
+from ledger.fx import import_rates, parse_ecb_csv, to_functional
 from ledger.journal import Line, post_entry, reverse_entry
 from ledger.models import (
     Account,
@@ -43,7 +43,7 @@ from ledger.models import (
 from ledger.money import Money
 from ledger.periods import close_month, month_of
 from ledger.verify import verify_journal
-from tests.conftest import DATA
+from tests.conftest import DATA, OPERATOR, named
 from tests.property.strategies import (
     FOREIGN,
     Adjustment,
@@ -117,7 +117,7 @@ class Request:
             "memo": self.memo,
             "event": self.event,
             "lines": [leg.line() for leg in self.legs],
-            "created_by": USER,
+            "actor": named(USER),
             "idempotency_key": self.key,
         }
 
@@ -272,7 +272,7 @@ class Player:
             expected = Invalid
         else:
             expected = self.expected_refusal(day, legs)
-        call = {"value_date": day, "memo": f"reversal #{index}", "created_by": USER}
+        call = {"value_date": day, "memo": f"reversal #{index}", "actor": named(USER)}
         if expected is not None:
             self.refuse(expected, reverse_entry, self.session, target.number, **call)
             return
@@ -302,9 +302,11 @@ class Player:
 
     def _CloseMonth(self, index: int, op: CloseMonth) -> None:
         if self.model.closed_up_to is not None and op.month <= self.model.closed_up_to:
-            self.refuse(Conflict, close_month, self.session, op.month, closed_by=USER, today=TODAY)
+            self.refuse(
+                Conflict, close_month, self.session, op.month, actor=named(USER), today=TODAY
+            )
             return
-        close_month(self.session, op.month, closed_by=USER, today=TODAY)
+        close_month(self.session, op.month, actor=named(USER), today=TODAY)
         self.session.commit()
         self.model.closed_up_to = op.month
         # Then try to post into the month just closed, on its last day.
@@ -375,7 +377,7 @@ class Player:
 def play(session_factory, history: History) -> Model:
     model = Model(history.award_currencies)
     with session_factory() as session:
-        store_rates(session, RATES, source="eurofxref-hist-sample.csv")
+        import_rates(session, OPERATOR, RATES, source="eurofxref-hist-sample.csv")
         session.commit()
         player = Player(session, model)
         player.play(history)
@@ -657,7 +659,7 @@ def test_any_single_field_change_is_detected_by_verify(
 def test_a_back_dated_payment_cannot_overdraw_as_of_its_date(db):
     def post(day: date, legs: tuple[Leg, ...]) -> None:
         lines = [leg.line() for leg in legs]
-        post_entry(db, value_date=day, memo="", event="e", lines=lines, created_by=USER)
+        post_entry(db, value_date=day, memo="", event="e", lines=lines, actor=named(USER))
         db.commit()
 
     post(date(2026, 3, 2), (eur("1000", 100_00), eur("4200", -100_00)))

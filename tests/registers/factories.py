@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import assets, awards, cases, cash, disbursements, victims
+from ledger.access import ADMINISTRATOR, Actor
 from ledger.fx import import_ecb_csv
 from ledger.models import (
     Account,
@@ -41,9 +42,9 @@ from ledger.models import (
 from ledger.money import Money, exponent
 from ledger.pii import PiiCipher, generate_key
 from ledger.verify import verify_journal
-from tests.conftest import DATA
+from tests.conftest import DATA, OPERATOR
 
-ADMIN, OTHER, THIRD = "alice", "bob", "carol"
+ADMIN, OTHER, THIRD = (Actor(None, name, ADMINISTRATOR) for name in ("alice", "bob", "carol"))
 CIPHER = PiiCipher.from_setting(generate_key())
 RATES_FILE = DATA / "eurofxref-hist-sample.csv"
 
@@ -107,7 +108,7 @@ def load_rates(session: Session, currencies: tuple[str, ...] | None = ("USD", "T
         rows = list(csv.reader(io.StringIO(text)))
         keep = [0] + [rows[0].index(code) for code in currencies]
         text = "\n".join(",".join(row[i] for i in keep) for row in rows if row)
-    added, _ = import_ecb_csv(session, text, "EUR", source="test")
+    added, _ = import_ecb_csv(session, OPERATOR, text, source="test")
     session.commit()
     return added
 
@@ -301,7 +302,7 @@ def propose(
     return disbursement
 
 
-def approve(session: Session, disbursement: Disbursement, actor: str = OTHER) -> Disbursement:
+def approve(session: Session, disbursement: Disbursement, actor: Actor = OTHER) -> Disbursement:
     disbursement = disbursements.approve_disbursement(
         session, actor=actor, disbursement_id=disbursement.id
     )
@@ -309,7 +310,7 @@ def approve(session: Session, disbursement: Disbursement, actor: str = OTHER) ->
     return disbursement
 
 
-def reject(session: Session, disbursement: Disbursement, actor: str = OTHER) -> Disbursement:
+def reject(session: Session, disbursement: Disbursement, actor: Actor = OTHER) -> Disbursement:
     disbursement = disbursements.reject_disbursement(
         session, actor=actor, disbursement_id=disbursement.id, reason="Wrong account"
     )
@@ -517,6 +518,6 @@ def refused(session: Session, error: type[Exception], call, *args, **kwargs) -> 
     session.rollback()
     after = books(session)
     assert after == before, "a refused step changed the database"
-    if hasattr(error, "status"):
-        assert info.value.status == error.status
+    if hasattr(error, "kind"):
+        assert info.value.kind == error.kind
     return info.value

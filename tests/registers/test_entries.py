@@ -23,6 +23,7 @@ from ledger.models import Account, JournalEntry
 from ledger.money import Money
 from ledger.periods import close_month, is_closed
 from ledger.validate import today_utc
+from tests.conftest import OPERATOR
 from tests.registers import factories as f
 from tests.registers.factories import (
     FORFEITED,
@@ -557,6 +558,7 @@ def test_revaluation_of_awards_and_a_foreign_bank_account(rated, case):
     db = rated
     add_account(
         db,
+        actor=OPERATOR,
         code="1001",
         name="Fund bank account (USD)",
         type="asset",
@@ -671,7 +673,7 @@ def test_year_end_close_of_a_break_even_year(db):
 def test_closing_december_first_does_not_lose_the_year_end_close(db):
     _year_2025(db)
     try:
-        close_month(db, "2025-12", closed_by=f.ADMIN, today=today_utc())
+        close_month(db, "2025-12", actor=f.ADMIN, today=today_utc())
         db.commit()
     except LedgerError:  # refusing to close December without the year-end close is a fix too
         db.rollback()

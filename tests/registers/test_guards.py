@@ -404,7 +404,7 @@ def test_register_steps_dated_in_a_closed_month_are_409(db, fund):
     f.donate(db, 1_000_000)
     award = f.register(db, case, victim, eur_money(100_000))
     approved = f.approve(db, f.propose(db, award, 10_000))
-    close_month(db, "2026-02", closed_by=ADMIN, today=today_utc())
+    close_month(db, "2026-02", actor=ADMIN, today=today_utc())
     db.commit()
     f.refused(db, PeriodClosed, _execute, db, approved, 10_000)
     f.refused(

@@ -144,7 +144,7 @@ def test_fund_wide_round_creates_proposals_for_another_admin_to_approve(db):
         three.id: 33_333,
     }
     for d in lines.values():
-        assert (d.status, d.proposed_by, d.distribution_id) == ("proposed", ADMIN, made.id)
+        assert (d.status, d.proposed_by, d.distribution_id) == ("proposed", ADMIN.name, made.id)
         assert d.estimate_minor == d.amount_minor
         f.refused(
             db,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ledger.balances import current_balances
 from ledger.models import Award, SubledgerBalance, User, Victim
-from tests.conftest import auth
+from tests.conftest import OPERATOR, auth
 
 SLUGS = {
     "trial-balance": "",
@@ -154,7 +154,7 @@ def _court_token(db, client):
     from ledger.users import create_token
 
     name = db.scalar(select(User.name).where(User.role == "court"))
-    token = create_token(db, name)
+    token = create_token(db, OPERATOR, name)
     db.commit()
     return token
 

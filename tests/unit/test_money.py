@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.errors import status_of
 from ledger.errors import Invalid
 from ledger.money import MAX_MINOR, Money, check_currency, exponent, format_amount, format_money
 
@@ -36,7 +37,7 @@ def test_exponent_refuses_unknown_and_unitless_codes(code):
     with pytest.raises(Invalid) as caught:
         exponent(code)
     assert set(caught.value.errors) == {"currency"}
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
 
 
 def test_check_currency_names_the_field():
@@ -163,7 +164,7 @@ def test_parse_refuses_anything_but_a_plain_decimal(text):
     with pytest.raises(Invalid) as caught:
         Money.parse(text, "EUR", allow_negative=True)
     assert list(caught.value.errors) == ["amount.amount"]
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,12 @@ import pytest
 from argon2 import PasswordHasher, Type
 from sqlalchemy import select, text
 
+from app.errors import status_of
 from ledger import users
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.models import ApiToken, User
 from ledger.users import authenticate, create_token, create_user, revoke_tokens, user_for_token
+from tests.conftest import OPERATOR
 
 PASSWORD = "correct horse battery staple"
 PRODUCTION_HASHER = users._hasher
@@ -35,7 +37,7 @@ def test_production_hasher_is_argon2id_with_owasp_parameters():
 
 
 def test_login_upgrades_a_hash_made_with_weaker_parameters(db, monkeypatch):
-    create_user(db, "alice", "administrator", PASSWORD)
+    create_user(db, OPERATOR, "alice", "administrator", PASSWORD)
     db.commit()
     weak = db.scalar(select(User.password_hash).where(User.name == "alice"))
     monkeypatch.setattr(users, "_hasher", PRODUCTION_HASHER)
@@ -46,19 +48,19 @@ def test_login_upgrades_a_hash_made_with_weaker_parameters(db, monkeypatch):
 
 
 def test_create_user_hashes_the_password_with_argon2id(db):
-    user = create_user(db, "alice", "administrator", PASSWORD)
+    user = create_user(db, OPERATOR, "alice", "administrator", PASSWORD)
     db.commit()
     stored = db.scalar(select(User).where(User.name == "alice"))
     assert stored.id == user.id and stored.role == "administrator" and stored.active
     assert stored.password_hash.startswith("$argon2id$")
     assert PASSWORD not in stored.password_hash
     # Salted: the same password hashes differently for another user.
-    other = create_user(db, "bob", "auditor", PASSWORD)
+    other = create_user(db, OPERATOR, "bob", "auditor", PASSWORD)
     assert other.password_hash != stored.password_hash
 
 
 def test_create_user_validations(db):
-    create_user(db, "alice", "court", PASSWORD)
+    create_user(db, OPERATOR, "alice", "court", PASSWORD)
     cases = [
         (("", "court", PASSWORD), "name"),
         (("x" * 65, "court", PASSWORD), "name"),
@@ -76,21 +78,21 @@ def test_create_user_validations(db):
     failures = []
     for args, field in cases:
         try:
-            create_user(db, *args)
+            create_user(db, OPERATOR, *args)
             failures.append(f"{args[:2]}: accepted")
         except Invalid as exc:
             if list(exc.errors) != [field]:
                 failures.append(f"{args[:2]}: {exc.errors}")
     assert failures == []
     # 64 characters and a 12-character password are fine.
-    create_user(db, "n" * 64, "auditor", "x" * 12)
+    create_user(db, OPERATOR, "n" * 64, "auditor", "x" * 12)
     with pytest.raises(Conflict) as caught:
-        create_user(db, "alice", "auditor", PASSWORD)
-    assert caught.value.status == 409 and list(caught.value.errors) == ["name"]
+        create_user(db, OPERATOR, "alice", "auditor", PASSWORD)
+    assert status_of(caught.value) == 409 and list(caught.value.errors) == ["name"]
 
 
 def test_authenticate(db):
-    create_user(db, "alice", "administrator", PASSWORD)
+    create_user(db, OPERATOR, "alice", "administrator", PASSWORD)
     db.commit()
     assert authenticate(db, "alice", PASSWORD).name == "alice"
     assert authenticate(db, "alice", PASSWORD + " ") is None
@@ -105,15 +107,15 @@ def test_authenticate(db):
 
 
 def test_authenticate_survives_a_corrupt_hash(db):
-    user = create_user(db, "alice", "administrator", PASSWORD)
+    user = create_user(db, OPERATOR, "alice", "administrator", PASSWORD)
     user.password_hash = "not-a-hash"
     db.commit()
     assert authenticate(db, "alice", PASSWORD) is None
 
 
 def test_token_is_returned_once_and_stored_only_as_sha256(db, engine):
-    create_user(db, "alice", "court", PASSWORD)
-    token = create_token(db, "alice")
+    create_user(db, OPERATOR, "alice", "court", PASSWORD)
+    token = create_token(db, OPERATOR, "alice")
     db.commit()
     assert token.startswith("flt_") and len(token) >= 40
     rows = db.execute(select(ApiToken.token_hash, ApiToken.revoked_at)).all()
@@ -127,16 +129,16 @@ def test_token_is_returned_once_and_stored_only_as_sha256(db, engine):
         )
     assert secret not in dump
     # Each token is new.
-    assert create_token(db, "alice") != token
+    assert create_token(db, OPERATOR, "alice") != token
     with pytest.raises(NotFound):
-        create_token(db, "nobody")
+        create_token(db, OPERATOR, "nobody")
 
 
 def test_user_for_token_and_revocation(db):
-    alice = create_user(db, "alice", "court", PASSWORD)
-    bob = create_user(db, "bob", "auditor", PASSWORD)
-    first, second = create_token(db, "alice"), create_token(db, "alice")
-    bobs = create_token(db, "bob")
+    alice = create_user(db, OPERATOR, "alice", "court", PASSWORD)
+    bob = create_user(db, OPERATOR, "bob", "auditor", PASSWORD)
+    first, second = create_token(db, OPERATOR, "alice"), create_token(db, OPERATOR, "alice")
+    bobs = create_token(db, OPERATOR, "bob")
     db.commit()
     assert user_for_token(db, first).id == alice.id
     assert user_for_token(db, second).id == alice.id
@@ -152,15 +154,15 @@ def test_user_for_token_and_revocation(db):
     ):
         assert user_for_token(db, wrong) is None, wrong
     # Revoking ends every token of that user, only once, and no one else's.
-    assert revoke_tokens(db, "alice") == 2
+    assert revoke_tokens(db, OPERATOR, "alice") == 2
     db.commit()
     assert user_for_token(db, first) is None and user_for_token(db, second) is None
     assert user_for_token(db, bobs).id == bob.id
-    assert revoke_tokens(db, "alice") == 0
+    assert revoke_tokens(db, OPERATOR, "alice") == 0
     with pytest.raises(NotFound):
-        revoke_tokens(db, "nobody")
+        revoke_tokens(db, OPERATOR, "nobody")
     # A new token after revocation works; deactivating the user ends it.
-    third = create_token(db, "alice")
+    third = create_token(db, OPERATOR, "alice")
     assert user_for_token(db, third).id == alice.id
     alice.active = False
     db.flush()

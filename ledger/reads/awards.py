@@ -1,0 +1,317 @@
+"""Reads of awards, their payments and distribution rounds, scoped to who is asking.
+
+A court sees only the awards it registered and their payments; every other
+role sees them all. Each award row carries what the register derives from it
+(paid, cancelled, outstanding, what pending payments commit, how many of its
+payments came back), each computed in the page's one query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger import access, awards, disbursements, distributions
+from ledger.access import Actor
+from ledger.fund import functional_currency
+from ledger.models import Award, Case, Disbursement, Victim
+from ledger.models.base import summed
+from ledger.models.registers import PENDING_PAYMENT_STATES
+from ledger.money import Money
+from ledger.reads.paging import Page, PageRequest, ordering, paginate
+from ledger.validate import today_utc
+
+
+@dataclass(frozen=True)
+class AwardRow:
+    id: int
+    case_id: int
+    case_reference: str
+    victim_id: int
+    victim: str
+    #: The victim lives abroad or has gone home: paid abroad, in their own currency.
+    victim_abroad: bool
+    payment_method: str
+    order_reference: str
+    ordered_on: date
+    amount: Money
+    functional_value: Money
+    paid: Money
+    cancelled: Money
+    outstanding: Money
+    #: What proposed and approved payments already commit of the outstanding amount.
+    pending: Money
+    status: str
+    returned_payments: int
+    registered_by: str
+    age_days: int
+
+    @property
+    def proposable(self) -> Money:
+        """What a new payment proposal may still take."""
+        return Money(max(self.outstanding.minor - self.pending.minor, 0), self.amount.currency)
+
+
+AWARD_SORTS = {"id": Award.id, "ordered_on": (Award.ordered_on, Award.id)}
+
+
+def _returned():
+    return (
+        select(func.count())
+        .where(Disbursement.award_id == Award.id, Disbursement.status == "returned")
+        .correlate(Award)
+        .scalar_subquery()
+    )
+
+
+def _pending():
+    return (
+        select(summed(Disbursement.amount_minor))
+        .where(Disbursement.award_id == Award.id, Disbursement.status.in_(PENDING_PAYMENT_STATES))
+        .correlate(Award)
+        .scalar_subquery()
+    )
+
+
+def _awards_query():
+    return (
+        select(
+            Award,
+            Case.reference,
+            Case.jurisdiction,
+            Victim.code,
+            Victim.country_of_residence,
+            Victim.returned_home,
+            Victim.payment_method,
+            _returned(),
+            _pending(),
+        )
+        .join(Case, Case.id == Award.case_id)
+        .join(Victim, Victim.id == Award.victim_id)
+    )
+
+
+def is_abroad(returned_home: bool, country: str, jurisdiction: str) -> bool:
+    """Foreign: gone home, or living outside the case's country (when that is an ISO code)."""
+    jurisdiction = jurisdiction.strip().upper()
+    return returned_home or (len(jurisdiction) == 2 and country != jurisdiction)
+
+
+def _award_rows(rows, functional: str) -> list[AwardRow]:
+    today = today_utc()
+    out = []
+    for award, reference, jurisdiction, code, country, home, method, returned, pending in rows:
+        currency = award.currency
+        out.append(
+            AwardRow(
+                id=award.id,
+                case_id=award.case_id,
+                case_reference=reference,
+                victim_id=award.victim_id,
+                victim=code,
+                victim_abroad=is_abroad(home, country, jurisdiction),
+                payment_method=method,
+                order_reference=award.order_reference,
+                ordered_on=award.ordered_on,
+                amount=Money(award.amount_minor, currency),
+                functional_value=Money(award.functional_minor, functional),
+                paid=Money(award.paid_minor, currency),
+                cancelled=Money(award.cancelled_minor, currency),
+                outstanding=Money(award.outstanding_minor, currency),
+                pending=Money(int(pending), currency),
+                status=award.status,
+                returned_payments=int(returned),
+                registered_by=award.registered_by,
+                age_days=(today - award.ordered_on).days,
+            )
+        )
+    return out
+
+
+def _scoped(query, actor: Actor):
+    if actor.court_scope is not None:
+        query = query.where(Award.court_user_id == actor.court_scope)
+    return query
+
+
+def list_awards(
+    session: Session,
+    actor: Actor,
+    page: PageRequest,
+    *,
+    case_id: int | None = None,
+    victim_id: int | None = None,
+    status: str | None = None,
+    sort: str | None = None,
+) -> Page[AwardRow]:
+    """The awards register (a court: the awards it registered)."""
+    access.require(actor, access.READ_REGISTERS)
+    functional = functional_currency(session)
+    query = _scoped(_awards_query(), actor).order_by(*ordering(sort, AWARD_SORTS, "id"))
+    filters = ((Award.case_id, case_id), (Award.victim_id, victim_id), (Award.status, status))
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    return paginate(session, query, page, lambda rows: _award_rows(rows, functional))
+
+
+def get_award(session: Session, actor: Actor, award_id: int) -> AwardRow:
+    award = awards.visible_award(session, actor, award_id)
+    row = session.execute(_awards_query().where(Award.id == award.id)).one()
+    return _award_rows([row], functional_currency(session))[0]
+
+
+# -- payments ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: int
+    award_id: int
+    case_reference: str
+    victim: str
+    distribution_id: int | None
+    amount: Money
+    #: The functional cash the proposal reserves while it is pending.
+    estimate: Money
+    method: str
+    status: str
+    proposed_by: str
+    proposed_at: datetime
+    approved_by: str | None
+    rejected_by: str | None
+    rejection_reason: str | None
+    paid_on: date | None
+    bank_reference: str | None
+    debited: Money | None
+    fee: Money | None
+    payment_entry: int | None
+    returned_on: date | None
+    return_reason: str | None
+    return_entry: int | None
+
+
+PAYMENT_SORTS = {"id": Disbursement.id, "paid_on": (Disbursement.paid_on, Disbursement.id)}
+
+
+def _payments_query():
+    return (
+        select(Disbursement, Case.reference, Victim.code)
+        .join(Award, Award.id == Disbursement.award_id)
+        .join(Case, Case.id == Award.case_id)
+        .join(Victim, Victim.id == Award.victim_id)
+    )
+
+
+def _payment_rows(rows, functional: str) -> list[PaymentRow]:
+    def cash(minor):
+        return None if minor is None else Money(minor, functional)
+
+    return [
+        PaymentRow(
+            id=d.id,
+            award_id=d.award_id,
+            case_reference=reference,
+            victim=code,
+            distribution_id=d.distribution_id,
+            amount=Money(d.amount_minor, d.currency),
+            estimate=Money(d.estimate_minor, functional),
+            method=d.method,
+            status=d.status,
+            proposed_by=d.proposed_by,
+            proposed_at=d.proposed_at,
+            approved_by=d.approved_by,
+            rejected_by=d.rejected_by,
+            rejection_reason=d.rejection_reason,
+            paid_on=d.paid_on,
+            bank_reference=d.bank_reference,
+            debited=cash(d.debited_minor),
+            fee=cash(d.fee_minor),
+            payment_entry=d.payment_entry,
+            returned_on=d.returned_on,
+            return_reason=d.return_reason,
+            return_entry=d.return_entry,
+        )
+        for d, reference, code in rows
+    ]
+
+
+def list_payments(
+    session: Session,
+    actor: Actor,
+    page: PageRequest,
+    *,
+    award_id: int | None = None,
+    status: str | None = None,
+    case_id: int | None = None,
+    distribution_id: int | None = None,
+    sort: str | None = None,
+) -> Page[PaymentRow]:
+    """Payments, filtered by award, state, case or round (a court: its awards' only)."""
+    access.require(actor, access.READ_REGISTERS)
+    functional = functional_currency(session)
+    query = _scoped(_payments_query(), actor).order_by(*ordering(sort, PAYMENT_SORTS, "id"))
+    filters = (
+        (Disbursement.award_id, award_id),
+        (Disbursement.status, status),
+        (Award.case_id, case_id),
+        (Disbursement.distribution_id, distribution_id),
+    )
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    return paginate(session, query, page, lambda rows: _payment_rows(rows, functional))
+
+
+def get_payment(session: Session, actor: Actor, disbursement_id: int) -> PaymentRow:
+    found = disbursements.visible_disbursement(session, actor, disbursement_id)
+    row = session.execute(_payments_query().where(Disbursement.id == found.id)).one()
+    return _payment_rows([row], functional_currency(session))[0]
+
+
+# -- distribution rounds -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistributionLine:
+    award_id: int
+    victim: str
+    amount: Money
+    disbursement_id: int
+    status: str
+
+
+@dataclass(frozen=True)
+class DistributionRow:
+    id: int
+    amount: Money
+    case_id: int | None
+    decided_on: date
+    created_by: str
+    lines: list[DistributionLine]
+
+
+def get_distribution(session: Session, actor: Actor, distribution_id: int) -> DistributionRow:
+    """One round with its lines, in two queries."""
+    round_ = distributions.get_distribution(session, actor, distribution_id)
+    lines = session.execute(
+        select(Disbursement, Victim.code)
+        .join(Award, Award.id == Disbursement.award_id)
+        .join(Victim, Victim.id == Award.victim_id)
+        .where(Disbursement.distribution_id == round_.id)
+        .order_by(Disbursement.award_id)
+    )
+    return DistributionRow(
+        id=round_.id,
+        amount=Money(round_.amount_minor, round_.currency),
+        case_id=round_.case_id,
+        decided_on=round_.decided_on,
+        created_by=round_.created_by,
+        lines=[
+            DistributionLine(d.award_id, code, Money(d.amount_minor, d.currency), d.id, d.status)
+            for d, code in lines
+        ],
+    )
