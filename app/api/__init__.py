@@ -1,7 +1,8 @@
 """The REST API under ``/api/v1``: flask-smorest blueprints, one per resource.
 
 The OpenAPI document is generated from the schemas and served at
-``/api/v1/openapi.json``.
+``/api/v1/openapi.json``; :mod:`app.api.docs` renders it with Swagger UI at
+``/api/v1/docs``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.api import (
     cash,
     disbursements,
     distributions,
+    docs,
     exports,
     fx_rates,
     health,
@@ -62,4 +64,5 @@ def init_app(app: Flask) -> Api:
     api.spec.options["security"] = [{"bearerAuth": []}]
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix="/api/v1" + blueprint.url_prefix)
+    app.register_blueprint(docs.blp)  # plain Flask: a page, not an operation of the spec
     return api

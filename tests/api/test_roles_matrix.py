@@ -97,7 +97,14 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     # The journal for hledger/Ledger/Beancount: auditors recompute the balances with it.
     ("GET", "/api/v1/exports/journal"): ADMIN_AUDITOR,
 }
-NOT_IN_MATRIX = {"/api/v1/openapi.json"}
+#: Served under /api/v1 but not API operations, public and read-only: the OpenAPI
+#: document, and the Swagger UI page that renders it with its vendored files
+#: (app/api/docs.py; tests/api/test_api_docs.py covers them).
+NOT_IN_MATRIX = {
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/docs/static/<path:filename>",
+}
 
 #: Statement slug → who may download it (SPEC §7, GET /reports/{name}).
 REPORTS: dict[str, frozenset[str]] = {
