@@ -1,6 +1,10 @@
-"""Who is calling: bearer tokens for the API, and the permission each endpoint needs.
+"""Who is calling: a bearer token on the API, the signed-in session on the web pages.
 
-A view declares the :class:`~ledger.access.Permission` it needs with
+The two never mix: under ``/api/`` only the ``Authorization`` header counts
+(a session cookie alone gets 401 there, so the API needs no CSRF defence),
+and the web pages never read a bearer token.
+
+An API view declares the :class:`~ledger.access.Permission` it needs with
 :func:`requires`, which answers 401 without credentials and 403 for a role
 the permission does not admit before the body is even parsed. The service
 the view calls checks the same permission again (and the finer rules), so a
@@ -14,17 +18,27 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, g, request
+from flask_login import current_user as session_user
 
 from app import db
 from ledger.access import Actor, Permission
 from ledger.models import User
 from ledger.users import user_for_token
 
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
 
 def current_user() -> User | None:
-    """The user of the request's bearer token (the API never reads the session cookie)."""
+    """The API's bearer-token user, or the web's signed-in user (each door only its own)."""
     if "user" not in g:
-        g.user = _user_from_bearer()
+        if is_api_request():
+            g.user = _user_from_bearer()
+        else:
+            g.user = session_user.user if session_user.is_authenticated else None
     return g.user
 
 

@@ -13,6 +13,12 @@
 | FUNDLEDGER_ENV | ``development``; ``production`` refuses generated secrets and keys |
 | FUNDLEDGER_MAX_JSON_BYTES | ``1048576`` (1 MiB): a larger JSON body is refused with 413 |
 | FUNDLEDGER_MAX_UPLOAD_BYTES | ``10485760`` (10 MiB): a larger upload is refused with 413 |
+| FUNDLEDGER_SESSION_IDLE_MINUTES | ``30``: a web session ends after this long idle, and |
+|  | approving or executing a payment asks for the password again after it |
+| FUNDLEDGER_SESSION_MAX_HOURS | ``12``: a web session ends this long after signing in |
+| FUNDLEDGER_LOGIN_MAX_FAILURES | ``5``: failed sign-ins in a row that lock an account |
+| FUNDLEDGER_LOGIN_LOCKOUT_MINUTES | ``15``: how long a locked account stays locked |
+| FUNDLEDGER_LOGIN_RATE_LIMIT | ``20 per minute``: sign-in attempts per client address, per worker |
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_FUND_NAME = "Victims' Compensation Fund"
@@ -48,7 +55,28 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
         "PII_KEY": environ.get("FUNDLEDGER_PII_KEY", ""),
         "MAX_JSON_BYTES": _size(environ, "FUNDLEDGER_MAX_JSON_BYTES", 1024 * 1024),
         "MAX_UPLOAD_BYTES": _size(environ, "FUNDLEDGER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        "SESSION_IDLE": timedelta(minutes=_count(environ, "FUNDLEDGER_SESSION_IDLE_MINUTES", 30)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=_count(environ, "FUNDLEDGER_SESSION_MAX_HOURS", 12)
+        ),
+        "LOGIN_MAX_FAILURES": _count(environ, "FUNDLEDGER_LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT": timedelta(minutes=_count(environ, "FUNDLEDGER_LOGIN_LOCKOUT_MINUTES", 15)),
+        "LOGIN_RATE_LIMIT": environ.get("FUNDLEDGER_LOGIN_RATE_LIMIT", "20 per minute"),
+        # Session cookies: never readable by scripts, not sent on cross-site POSTs, and
+        # only over HTTPS in production (behind a TLS-terminating proxy: docs/operations.md).
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
     }
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise RuntimeError(f"{name} must be a whole number from 1 to 100000")
+    return int(text)
 
 
 def _size(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -10,11 +10,14 @@ exception is logged with its traceback server-side and answered with a bare
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.auth import is_api_request
 from ledger import errors as kinds
 from ledger.errors import LedgerError
 
@@ -52,13 +55,33 @@ def problem(
     return response
 
 
+#: Where the web pages register their renderer of an error page (status, title, detail).
+HTML_ERRORS = "fundledger.html_errors"
+
+
 def init_app(app: Flask) -> None:
-    app.register_error_handler(LedgerError, _ledger_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(IntegrityError, _integrity_error)
-    app.register_error_handler(OperationalError, _database_busy)
-    app.register_error_handler(DBAPIError, _database_refused)
-    app.register_error_handler(Exception, _unexpected)
+    app.register_error_handler(LedgerError, _for_the_door(_ledger_error))
+    app.register_error_handler(HTTPException, _for_the_door(_http_error))
+    app.register_error_handler(IntegrityError, _for_the_door(_integrity_error))
+    app.register_error_handler(OperationalError, _for_the_door(_database_busy))
+    app.register_error_handler(DBAPIError, _for_the_door(_database_refused))
+    app.register_error_handler(Exception, _for_the_door(_unexpected))
+
+
+def _for_the_door(handler: Callable[[Exception], Response]) -> Callable:
+    """problem+json for the API (and when no web pages are installed), an error page for
+    the web: the same status and words either way, never a traceback."""
+
+    @wraps(handler)
+    def answer(exc: Exception) -> Response:
+        response = handler(exc)
+        page = current_app.extensions.get(HTML_ERRORS)
+        if page is None or is_api_request():
+            return response
+        body = json.loads(response.get_data())
+        return page(response.status_code, body["title"], body["detail"], response.headers)
+
+    return answer
 
 
 def _ledger_error(exc: LedgerError) -> Response:

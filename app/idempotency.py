@@ -7,29 +7,52 @@ it reports (see :func:`app.unit_of_work.finish_request`), so a retry can never
 find the change without the response or the response without the change.
 Only successful responses are stored: a refused request changed nothing, and
 retrying it is simply asking again. Keys are per user.
+
+The web pages use the same mechanism: every form that acts carries a one-time
+key in the hidden field :data:`FORM_FIELD` (rendered by :func:`new_form_key`).
+A double click, a reload or a back-and-resubmit of that form finds the first
+submission's redirect stored under its key and is sent where the first one
+went, so nothing is paid, posted or registered twice.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 
-from flask import Response, g, request
+from flask import Response, g, redirect, request
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from app import db
-from app.auth import current_user
+from app.auth import current_user, is_api_request
 from app.errors import problem
 from ledger.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
+FORM_FIELD = "_once"
+#: What a web form's submission is compared by: nothing but its key (see the module's text).
+WEB_FINGERPRINT = "web form"
 MAX_KEY = 200
+
+
+def new_form_key() -> str:
+    """A fresh one-time key for a form that acts."""
+    return secrets.token_urlsafe(24)
+
+
+def _request_key() -> str | None:
+    if request.method != "POST":
+        return None
+    if is_api_request():
+        return request.headers.get(HEADER)
+    return request.form.get(FORM_FIELD) or None
 
 
 def check_request() -> Response | None:
     """Before a POST: a stored response to replay, a refusal, or None to go ahead."""
-    key = request.headers.get(HEADER)
-    if request.method != "POST" or key is None:
+    key = _request_key()
+    if key is None:
         return None
     if not key.strip() or len(key) > MAX_KEY or not key.isprintable():
         return problem(
@@ -40,8 +63,8 @@ def check_request() -> Response | None:
         )
     user = current_user()
     if user is None:
-        return None  # the view answers 401
-    fingerprint = _fingerprint()
+        return None  # the view answers 401 (the API) or sends to the sign-in page (the web)
+    fingerprint = _fingerprint() if is_api_request() else WEB_FINGERPRINT
     stored = find(user.id, key)
     if stored is not None:
         return replay_or_refuse(stored, fingerprint)
@@ -50,6 +73,11 @@ def check_request() -> Response | None:
 
 
 def replay_or_refuse(stored: IdempotentRequest, fingerprint: str) -> Response:
+    if stored.request_hash == WEB_FINGERPRINT:
+        # The form was already submitted: go where the first submission went.
+        response = redirect(stored.response, 303)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
     if stored.request_hash != fingerprint:
         return problem(
             422,
@@ -89,11 +117,21 @@ def find(user_id: int, key: str) -> IdempotentRequest | None:
 
 
 def remember(response: Response) -> None:
-    """Store the response of a successful idempotent POST (before the commit)."""
+    """Store the response of a successful idempotent POST (before the commit).
+
+    A web form's success is its redirect (POST-redirect-GET); a form that only
+    re-renders (a page of errors, a confirmation to read) has done nothing yet.
+    """
     pending = g.get("idempotency")
     if pending is None or response.status_code >= 400:
         return
     user_id, key, fingerprint = pending
+    if fingerprint == WEB_FINGERPRINT:
+        if response.status_code not in (302, 303):
+            return
+        body, status = response.location, 303
+    else:
+        body, status = response.get_data(as_text=True), response.status_code
     db.session().add(
         IdempotentRequest(
             user_id=user_id,
@@ -101,8 +139,8 @@ def remember(response: Response) -> None:
             method=request.method,
             path=request.path,
             request_hash=fingerprint,
-            status=response.status_code,
-            response=response.get_data(as_text=True),
+            status=status,
+            response=body,
         )
     )
 

@@ -37,6 +37,7 @@ PERIOD_CLOSED = "period.closed"
 FX_RATES_IMPORTED = "fx_rates.imported"
 ACCOUNT_ADDED = "account.added"
 PII_ROTATED = "pii.rotated"
+BOOKS_VERIFIED = "books.verified"
 USER_CREATED = "user.created"
 TOKEN_CREATED = "token.created"  # noqa: S105 (an event name, not a secret)
 TOKEN_REVOKED = "token.revoked"  # noqa: S105

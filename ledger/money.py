@@ -207,3 +207,46 @@ def format_amount(money: Money, locale: str = "en_GB") -> str:
     loc = Locale.parse(locale)
     pattern = parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
     return pattern.apply(money.to_decimal(), loc, decimal_quantization=True)
+
+
+#: Digits and the separators people group them with (the apostrophe, as in de_CH, too).
+_TYPED_RE = re.compile(r"^-?[0-9][0-9.,'\u2019]*$")
+
+
+def parse_typed(
+    text: object,
+    currency: str,
+    locale: str,
+    *,
+    field: str = "amount",
+    allow_negative: bool = False,
+) -> Money:
+    """An amount as a person types it: in the locale's own format ("1.234,50" in es_AR,
+    "1,234.50" in en_GB) or plainly ("1234.50"), exactly, never through a float.
+
+    The locale's reading wins where both could apply ("1.234" is a thousand two hundred
+    and thirty-four in es_AR); anything else is refused with an example to follow.
+    """
+    from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+
+    example = format_decimal(Decimal("1234.50"), format="#,##0.00", locale=locale)
+    if not isinstance(text, str) or not text.strip():
+        raise Invalid.field(field, "Enter an amount")
+    compact = "".join(text.split())  # "1 234,50": people group with spaces too
+    if len(compact) > 40 or not _TYPED_RE.fullmatch(compact):
+        raise Invalid.field(field, f"Enter an amount in figures, such as {example}")
+    try:
+        value = parse_decimal(compact, locale=locale, strict=True)
+    except NumberFormatError:
+        if _AMOUNT_RE.fullmatch(compact) is None:
+            raise Invalid.field(field, f"Enter an amount such as {example} or 1234.50") from None
+        value = Decimal(compact)
+    digits = exponent(currency)
+    if value.as_tuple().exponent < -digits:
+        raise Invalid.field(field, f"{currency} amounts have at most {digits} decimal places")
+    minor = int(value.scaleb(digits))
+    if minor < 0 and not allow_negative:
+        raise Invalid.field(field, "must not be negative")
+    if abs(minor) > MAX_MINOR:
+        raise Invalid.field(field, "is too large")
+    return Money(minor, currency)

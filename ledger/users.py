@@ -1,14 +1,18 @@
-"""Users, roles, passwords (argon2id) and API tokens (stored as SHA-256 only).
+"""Users, roles, passwords (argon2id), sign-in, and API tokens (stored as SHA-256 only).
 
 Creating a user is an administrator's step (at the command line, the
 operator's); a token is created or revoked by its own user, or by the
-operator for anyone. Each of these is in the audit log, never the secret.
+operator for anyone. Signing in counts failures in the database, so a
+lock-out after too many holds across every worker of the web server. Each of
+these steps is in the audit log, never a secret.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,7 +25,8 @@ from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.models import ApiToken, User
 from ledger.models.base import utcnow
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+#: argon2id with the library's current recommended parameters.
+PASSWORDS = PasswordHasher()
 TOKEN_PREFIX = "flt_"  # noqa: S105 (a public prefix, not a secret)
 MIN_PASSWORD = 12
 ROLES_HELP = "; ".join(f"{role}: {text}" for role, text in ROLE_DESCRIPTIONS.items())
@@ -36,7 +41,7 @@ def create_user(session: Session, actor: Actor, name: str, role: str, password: 
     check_password(password)
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         raise Conflict(f"user {name} already exists", {"name": ["already exists"]})
-    user = User(name=name, role=role, password_hash=_hasher.hash(password))
+    user = User(name=name, role=role, password_hash=PASSWORDS.hash(password))
     session.add(user)
     session.flush()
     audit.record(session, actor, events.USER_CREATED, "user", name, after={"role": role})
@@ -55,34 +60,37 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     """The active user with that name and password, else None (and no hint which was wrong)."""
     user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
     if user is None:
-        _hasher.hash(password)  # spend the same time as a real check
+        PASSWORDS.hash(password)  # spend the same time as a real check
         return None
     if not password_matches(user, password):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if PASSWORDS.check_needs_rehash(user.password_hash):
+        user.password_hash = PASSWORDS.hash(password)
     return user
 
 
 def password_matches(user: User, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return PASSWORDS.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def create_token(session: Session, actor: Actor, name: str) -> str:
+def create_token(session: Session, actor: Actor, name: str, label: str = "token") -> str:
     """A new bearer token for user ``name``: returned once, only its hash is kept."""
     user = _user_for(session, actor, name)
+    label = _label(label)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_token_hash(token))
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), name=label)
     session.add(row)
     session.flush()
-    audit.record(session, actor, events.TOKEN_CREATED, "user", name, after={"token": row.id})
+    after = {"token": row.id, "name": label}
+    audit.record(session, actor, events.TOKEN_CREATED, "user", name, after=after)
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
+    """The active user of an unrevoked token; notes when it was last used (to the minute)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = session.scalar(
@@ -92,7 +100,41 @@ def user_for_token(session: Session, token: str) -> User | None:
     )
     if row is None or not row.user.active:
         return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now
     return row.user
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def list_tokens(session: Session, actor: Actor) -> list[TokenRow]:
+    """The actor's own API tokens, newest first (never the secrets: only hashes are kept)."""
+    user = _user_for(session, actor, actor.name)
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    )
+    return [TokenRow(t.id, t.name, t.created_at, t.last_used_at, t.revoked_at) for t in rows]
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenRow:
+    """Revoke one of the actor's own tokens (another user's is as if it did not exist)."""
+    user = _user_for(session, actor, actor.name)
+    token = session.get(ApiToken, token_id) if isinstance(token_id, int) else None
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"token {token_id} does not exist")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        after = {"tokens": [token.id]}
+        audit.record(session, actor, events.TOKEN_REVOKED, "user", actor.name, after=after)
+    return TokenRow(token.id, token.name, token.created_at, token.last_used_at, token.revoked_at)
 
 
 def revoke_tokens(session: Session, actor: Actor, name: str) -> int:
@@ -105,6 +147,14 @@ def revoke_tokens(session: Session, actor: Actor, name: str) -> int:
     if revoked:
         audit.record(session, actor, events.TOKEN_REVOKED, "user", name, after={"tokens": revoked})
     return len(revoked)
+
+
+def _label(label: object) -> str:
+    if not isinstance(label, str) or not label.strip() or len(label.strip()) > 64:
+        raise Invalid.field("name", "must be 1 to 64 characters")
+    if not label.isprintable():
+        raise Invalid.field("name", "must not contain control characters")
+    return label.strip()
 
 
 def _user_for(session: Session, actor: Actor, name: str) -> User:

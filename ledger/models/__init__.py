@@ -16,7 +16,7 @@ from ledger.models.registers import (
     IdempotentRequest,
     Victim,
 )
-from ledger.models.users import ApiToken, User
+from ledger.models.users import ApiToken, SetupLink, User
 
 __all__ = [
     "GENESIS_HASH",
@@ -38,6 +38,7 @@ __all__ = [
     "JournalHead",
     "Period",
     "Posting",
+    "SetupLink",
     "SubledgerBalance",
     "User",
     "Victim",

@@ -1,0 +1,26 @@
+"""Error pages in the fund's design: the same status and words as the API's problem, no trace."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import gettext as _
+
+TITLES = {
+    400: "The request could not be read",
+    403: "You cannot open this page",
+    404: "Page not found",
+    405: "This page cannot be used that way",
+    409: "This cannot be done now",
+    413: "The file or form is too large",
+    422: "The request could not be used",
+    429: "Too many attempts",
+    500: "Sorry, something went wrong",
+    503: "The service is busy",
+}
+
+
+def error_page(status: int, title: str, detail: str, headers) -> tuple:
+    heading = _(TITLES.get(status, title))
+    body = render_template("errors/error.html", status=status, heading=heading, detail=detail)
+    kept = {name: headers[name] for name in ("Allow", "Retry-After") if name in headers}
+    return body, status, kept

@@ -1,0 +1,7 @@
+"""Every area of the web pages, in the order their blueprints are registered."""
+
+from __future__ import annotations
+
+from app.web import auth, dashboard
+
+VIEWS = (auth, dashboard)
