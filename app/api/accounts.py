@@ -8,8 +8,9 @@ from marshmallow import Schema, fields
 
 from app import db
 from app.api.common import actor
+from app.api.endpoints import Resource
 from app.api.fields import Day, MoneyField
-from app.api.schemas import PageArgs, page_request, page_schema
+from app.api.schemas import PageArgs, page_request
 from app.auth import requires
 from ledger import access
 from ledger.reads import journal as reads
@@ -54,12 +55,12 @@ class LedgerOut(Schema):
 
 @blp.route("")
 class Accounts(MethodView):
-    @requires(access.READ_BOOKS)
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(AccountSchema))
-    def get(self, args):
-        """Every account with its current balance on its normal side."""
-        return reads.list_accounts(db.session(), actor(), page_request(args))
+    get = Resource(blp, AccountSchema).page(
+        access.READ_BOOKS,
+        PageArgs,
+        reads.list_accounts,
+        "Every account with its current balance on its normal side.",
+    )
 
 
 @blp.route("/<code>/ledger")

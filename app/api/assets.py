@@ -6,11 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app import db
-from app.api.common import actor
+from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import PageArgs, page_request, page_schema
-from app.auth import requires
+from app.api.schemas import PageArgs
 from ledger import access, assets
 from ledger.models.registers import ASSET_KINDS, ASSET_STATES
 from ledger.reads import registers
@@ -69,64 +67,55 @@ class AssetOut(Schema):
     release_reason = fields.String(allow_none=True)
 
 
-def _asset(asset_id: int):
-    return registers.get_asset(db.session(), actor(), asset_id)
+resource = Resource(blp, AssetOut, show=registers.get_asset)
 
 
 @blp.route("")
 class Assets(MethodView):
-    @requires(access.MANAGE_ASSETS)
-    @blp.arguments(AssetIn)
-    @blp.response(201, AssetOut)
-    def post(self, body):
-        """Record a seizure (cash is held in escrow: 1010 / 2100)."""
-        return _asset(assets.seize_asset(db.session(), actor=actor(), **body).id)
-
-    @requires(access.READ_REGISTERS)
-    @blp.arguments(AssetArgs, location="query")
-    @blp.response(200, page_schema(AssetOut))
-    def get(self, args):
-        """The asset register, filtered by case, state or kind."""
-        return registers.list_assets(db.session(), actor(), page_request(args), **args)
+    post = resource.create(
+        access.MANAGE_ASSETS,
+        AssetIn,
+        assets.seize_asset,
+        "Record a seizure (cash is held in escrow: 1010 / 2100).",
+    )
+    get = resource.page(
+        access.READ_REGISTERS,
+        AssetArgs,
+        registers.list_assets,
+        "The asset register, filtered by case, state or kind.",
+    )
 
 
 @blp.route("/<int:asset_id>")
 class AssetView(MethodView):
-    @requires(access.READ_REGISTERS)
-    @blp.response(200, AssetOut)
-    def get(self, asset_id: int):
-        """One asset."""
-        return _asset(asset_id)
+    get = resource.one(access.READ_REGISTERS, "One asset.")
 
 
 @blp.route("/<int:asset_id>/forfeit")
 class Forfeit(MethodView):
-    @requires(access.MANAGE_ASSETS)
-    @blp.arguments(ForfeitIn)
-    @blp.response(200, AssetOut)
-    def post(self, body, asset_id: int):
-        """Forfeiture: cash 2100 / 4000 and 1000 / 1010; non-cash 1100 / 4000 at ``value``."""
-        assets.forfeit_asset(db.session(), actor=actor(), asset_id=asset_id, **body)
-        return _asset(asset_id)
+    post = resource.act(
+        access.MANAGE_ASSETS,
+        ForfeitIn,
+        assets.forfeit_asset,
+        "Forfeiture: cash 2100 / 4000 and 1000 / 1010; non-cash 1100 / 4000 at ``value``.",
+    )
 
 
 @blp.route("/<int:asset_id>/liquidate")
 class Liquidate(MethodView):
-    @requires(access.MANAGE_ASSETS)
-    @blp.arguments(LiquidateIn)
-    @blp.response(200, AssetOut)
-    def post(self, body, asset_id: int):
-        """Sale of a forfeited asset: 1000 net proceeds / 1100, gain 4100 or loss 5100."""
-        assets.liquidate_asset(db.session(), actor=actor(), asset_id=asset_id, **body)
-        return _asset(asset_id)
+    post = resource.act(
+        access.MANAGE_ASSETS,
+        LiquidateIn,
+        assets.liquidate_asset,
+        "Sale of a forfeited asset: 1000 net proceeds / 1100, gain 4100 or loss 5100.",
+    )
 
 
 @blp.route("/<int:asset_id>/release")
 class Release(MethodView):
-    @requires(access.MANAGE_ASSETS)
-    @blp.arguments(ReleaseIn)
-    @blp.response(200, AssetOut)
-    def post(self, body, asset_id: int):
-        """Release to the owner (seized cash: 2100 / 1010)."""
-        assets.release_asset(db.session(), actor=actor(), asset_id=asset_id, **body)
-        return _asset(asset_id)
+    post = resource.act(
+        access.MANAGE_ASSETS,
+        ReleaseIn,
+        assets.release_asset,
+        "Release to the owner (seized cash: 2100 / 1010).",
+    )

@@ -8,7 +8,8 @@ from marshmallow import Schema, fields
 
 from app import db
 from app.api.common import actor
-from app.api.schemas import PageArgs, page_request, page_schema
+from app.api.endpoints import Resource
+from app.api.schemas import PageArgs
 from app.auth import requires
 from ledger import access
 from ledger.reads import books
@@ -53,9 +54,9 @@ class Verify(MethodView):
 
 @blp.route("/events")
 class Events(MethodView):
-    @requires(access.READ_BOOKS)
-    @blp.arguments(EventArgs, location="query")
-    @blp.response(200, page_schema(EventOut))
-    def get(self, args):
-        """The audit log, oldest first: who changed what, when, before and after."""
-        return books.list_events(db.session(), actor(), page_request(args), **args)
+    get = Resource(blp, EventOut).page(
+        access.READ_BOOKS,
+        EventArgs,
+        books.list_events,
+        "The audit log, oldest first: who changed what, when, before and after.",
+    )

@@ -6,11 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app import db
-from app.api.common import actor
+from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import PageArgs, page_request, page_schema
-from app.auth import requires
+from app.api.schemas import PageArgs
 from ledger import access, awards
 from ledger.models.registers import AWARD_STATES
 from ledger.reads import awards as reads
@@ -55,42 +53,37 @@ class AwardOut(Schema):
     returned_payments = fields.Integer()
 
 
-def _award(award_id: int):
-    return reads.get_award(db.session(), actor(), award_id)
+resource = Resource(blp, AwardOut, show=reads.get_award)
 
 
 @blp.route("")
 class Awards(MethodView):
-    @requires(access.REGISTER_AWARDS)
-    @blp.arguments(AwardIn)
-    @blp.response(201, AwardOut)
-    def post(self, body):
-        """Register an award: 5000 / 2000 at its functional value on the award date."""
-        return _award(awards.register_award(db.session(), actor=actor(), **body).id)
-
-    @requires(access.READ_REGISTERS)
-    @blp.arguments(AwardArgs, location="query")
-    @blp.response(200, page_schema(AwardOut))
-    def get(self, args):
-        """The awards register (a court sees the awards it registered)."""
-        return reads.list_awards(db.session(), actor(), page_request(args), **args)
+    post = resource.create(
+        access.REGISTER_AWARDS,
+        AwardIn,
+        awards.register_award,
+        "Register an award: 5000 / 2000 at its functional value on the award date.",
+    )
+    get = resource.page(
+        access.READ_REGISTERS,
+        AwardArgs,
+        reads.list_awards,
+        "The awards register (a court sees the awards it registered).",
+    )
 
 
 @blp.route("/<int:award_id>")
 class AwardView(MethodView):
-    @requires(access.READ_REGISTERS)
-    @blp.response(200, AwardOut)
-    def get(self, award_id: int):
-        """One award with what is paid, cancelled and outstanding."""
-        return _award(award_id)
+    get = resource.one(
+        access.READ_REGISTERS, "One award with what is paid, cancelled and outstanding."
+    )
 
 
 @blp.route("/<int:award_id>/cancel")
 class Cancel(MethodView):
-    @requires(access.REGISTER_AWARDS)
-    @blp.arguments(CancelIn)
-    @blp.response(200, AwardOut)
-    def post(self, body, award_id: int):
-        """Cancel the unpaid part, or reduce it by ``amount``: 2000 / 5000."""
-        awards.cancel_award(db.session(), actor=actor(), award_id=award_id, **body)
-        return _award(award_id)
+    post = resource.act(
+        access.REGISTER_AWARDS,
+        CancelIn,
+        awards.cancel_award,
+        "Cancel the unpaid part, or reduce it by ``amount``: 2000 / 5000.",
+    )

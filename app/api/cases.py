@@ -6,11 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app import db
-from app.api.common import actor
+from app.api.endpoints import Resource
 from app.api.fields import Day, Text
-from app.api.schemas import PageArgs, page_request, page_schema
-from app.auth import requires
+from app.api.schemas import PageArgs
 from ledger import access, cases
 from ledger.reads import registers
 
@@ -40,27 +38,20 @@ class CaseOut(Schema):
     status = fields.String()
 
 
+resource = Resource(blp, CaseOut, show=registers.get_case)
+
+
 @blp.route("")
 class Cases(MethodView):
-    @requires(access.MANAGE_CASES)
-    @blp.arguments(CaseIn)
-    @blp.response(201, CaseOut)
-    def post(self, body):
-        """Open a case."""
-        return cases.open_case(db.session(), actor=actor(), **body)
-
-    @requires(access.READ_REGISTERS)
-    @blp.arguments(CaseArgs, location="query")
-    @blp.response(200, page_schema(CaseOut))
-    def get(self, args):
-        """Cases, by reference; ``search`` looks in the reference, title and court."""
-        return registers.list_cases(db.session(), actor(), page_request(args), **args)
+    post = resource.create(access.MANAGE_CASES, CaseIn, cases.open_case, "Open a case.")
+    get = resource.page(
+        access.READ_REGISTERS,
+        CaseArgs,
+        registers.list_cases,
+        "Cases, by reference; ``search`` looks in the reference, title and court.",
+    )
 
 
 @blp.route("/<int:case_id>")
 class CaseView(MethodView):
-    @requires(access.READ_REGISTERS)
-    @blp.response(200, CaseOut)
-    def get(self, case_id: int):
-        """One case."""
-        return registers.get_case(db.session(), actor(), case_id)
+    get = resource.one(access.READ_REGISTERS, "One case.")

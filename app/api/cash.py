@@ -6,10 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app import db
-from app.api.common import actor
+from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, Text
-from app.auth import requires
 from ledger import access, cash
 from ledger.reads import books
 
@@ -49,19 +47,13 @@ class MovementOut(Schema):
 
 @receipts.route("")
 class Receipts(MethodView):
-    @requires(access.MANAGE_CASH)
-    @receipts.arguments(ReceiptIn)
-    @receipts.response(201, MovementOut)
-    def post(self, body):
-        """Record money received."""
-        return books.movement_row(cash.record_receipt(db.session(), actor=actor(), **body))
+    post = Resource(receipts, MovementOut, show=books.get_movement).create(
+        access.MANAGE_CASH, ReceiptIn, cash.record_receipt, "Record money received."
+    )
 
 
 @expenses.route("")
 class Expenses(MethodView):
-    @requires(access.MANAGE_CASH)
-    @expenses.arguments(ExpenseIn)
-    @expenses.response(201, MovementOut)
-    def post(self, body):
-        """Record money spent."""
-        return books.movement_row(cash.record_expense(db.session(), actor=actor(), **body))
+    post = Resource(expenses, MovementOut, show=books.get_movement).create(
+        access.MANAGE_CASH, ExpenseIn, cash.record_expense, "Record money spent."
+    )

@@ -6,15 +6,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app import db
-from app.api.common import actor
+from app.api.endpoints import Resource, on_today
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import NoBody, PageArgs, page_request, page_schema
-from app.auth import requires
+from app.api.schemas import NoBody, PageArgs
 from ledger import access, disbursements
 from ledger.models.registers import DISBURSEMENT_STATES, PAYMENT_METHODS
 from ledger.reads import awards as reads
-from ledger.validate import today_utc
 
 blp = Blueprint(
     "disbursements", __name__, url_prefix="/disbursements", description="Payments of awards"
@@ -70,86 +67,65 @@ class DisbursementOut(Schema):
     return_entry = fields.Integer(allow_none=True)
 
 
-def _payment(disbursement_id: int):
-    return reads.get_payment(db.session(), actor(), disbursement_id)
+resource = Resource(blp, DisbursementOut, show=reads.get_payment)
 
 
 @blp.route("")
 class Disbursements(MethodView):
-    @requires(access.MANAGE_PAYMENTS)
-    @blp.arguments(ProposeIn)
-    @blp.response(201, DisbursementOut)
-    def post(self, body):
-        """Propose a payment (within what is outstanding and the fund's free cash)."""
-        proposed = disbursements.propose_disbursement(
-            db.session(), actor=actor(), on=today_utc(), **body
-        )
-        return _payment(proposed.id)
-
-    @requires(access.READ_REGISTERS)
-    @blp.arguments(DisbursementArgs, location="query")
-    @blp.response(200, page_schema(DisbursementOut))
-    def get(self, args):
-        """Payments, filtered by award or status (a court: its own awards' payments)."""
-        return reads.list_payments(db.session(), actor(), page_request(args), **args)
+    post = resource.create(
+        access.MANAGE_PAYMENTS,
+        ProposeIn,
+        on_today(disbursements.propose_disbursement),
+        "Propose a payment (within what is outstanding and the fund's free cash).",
+    )
+    get = resource.page(
+        access.READ_REGISTERS,
+        DisbursementArgs,
+        reads.list_payments,
+        "Payments, filtered by award or status (a court: its own awards' payments).",
+    )
 
 
 @blp.route("/<int:disbursement_id>")
 class DisbursementView(MethodView):
-    @requires(access.READ_REGISTERS)
-    @blp.response(200, DisbursementOut)
-    def get(self, disbursement_id: int):
-        """One payment."""
-        return _payment(disbursement_id)
+    get = resource.one(access.READ_REGISTERS, "One payment.")
 
 
 @blp.route("/<int:disbursement_id>/approve")
 class Approve(MethodView):
-    @requires(access.MANAGE_PAYMENTS)
-    @blp.arguments(NoBody)
-    @blp.response(200, DisbursementOut)
-    def post(self, _body, disbursement_id: int):
-        """Approve another administrator's proposal (never one's own: 403)."""
-        disbursements.approve_disbursement(
-            db.session(), actor=actor(), disbursement_id=disbursement_id
-        )
-        return _payment(disbursement_id)
+    post = resource.act(
+        access.MANAGE_PAYMENTS,
+        NoBody,
+        disbursements.approve_disbursement,
+        "Approve another administrator's proposal (never one's own: 403).",
+    )
 
 
 @blp.route("/<int:disbursement_id>/reject")
 class Reject(MethodView):
-    @requires(access.MANAGE_PAYMENTS)
-    @blp.arguments(RejectIn)
-    @blp.response(200, DisbursementOut)
-    def post(self, body, disbursement_id: int):
-        """Reject another administrator's proposal."""
-        disbursements.reject_disbursement(
-            db.session(), actor=actor(), disbursement_id=disbursement_id, **body
-        )
-        return _payment(disbursement_id)
+    post = resource.act(
+        access.MANAGE_PAYMENTS,
+        RejectIn,
+        disbursements.reject_disbursement,
+        "Reject another administrator's proposal.",
+    )
 
 
 @blp.route("/<int:disbursement_id>/execute")
 class Execute(MethodView):
-    @requires(access.MANAGE_PAYMENTS)
-    @blp.arguments(ExecuteIn)
-    @blp.response(200, DisbursementOut)
-    def post(self, body, disbursement_id: int):
-        """Record the bank's execution: what it debited and its fee."""
-        disbursements.execute_disbursement(
-            db.session(), actor=actor(), disbursement_id=disbursement_id, **body
-        )
-        return _payment(disbursement_id)
+    post = resource.act(
+        access.MANAGE_PAYMENTS,
+        ExecuteIn,
+        disbursements.execute_disbursement,
+        "Record the bank's execution: what it debited and its fee.",
+    )
 
 
 @blp.route("/<int:disbursement_id>/return")
 class Return(MethodView):
-    @requires(access.MANAGE_PAYMENTS)
-    @blp.arguments(ReturnIn)
-    @blp.response(200, DisbursementOut)
-    def post(self, body, disbursement_id: int):
-        """The bank returned the payment: reversed but for the fee; the award is owed again."""
-        disbursements.return_disbursement(
-            db.session(), actor=actor(), disbursement_id=disbursement_id, **body
-        )
-        return _payment(disbursement_id)
+    post = resource.act(
+        access.MANAGE_PAYMENTS,
+        ReturnIn,
+        disbursements.return_disbursement,
+        "The bank returned the payment: reversed but for the fee; the award is owed again.",
+    )

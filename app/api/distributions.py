@@ -6,13 +6,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from app import db
-from app.api.common import actor
+from app.api.endpoints import Resource, on_today
 from app.api.fields import Id, MoneyField
-from app.auth import requires
 from ledger import access, distributions
 from ledger.reads import awards as reads
-from ledger.validate import today_utc
 
 blp = Blueprint(
     "distributions",
@@ -43,22 +40,19 @@ class DistributionOut(Schema):
     lines = fields.List(fields.Nested(LineOut))
 
 
+resource = Resource(blp, DistributionOut, show=reads.get_distribution)
+
+
 @blp.route("")
 class Distributions(MethodView):
-    @requires(access.MANAGE_PAYMENTS)
-    @blp.arguments(DistributionIn)
-    @blp.response(201, DistributionOut)
-    def post(self, body):
-        """Share ``amount`` pro rata; creates proposed disbursements for approval."""
-        session = db.session()
-        round_ = distributions.distribute(session, actor=actor(), on=today_utc(), **body)
-        return reads.get_distribution(session, actor(), round_.id)
+    post = resource.create(
+        access.MANAGE_PAYMENTS,
+        DistributionIn,
+        on_today(distributions.distribute),
+        "Share ``amount`` pro rata; creates proposed disbursements for approval.",
+    )
 
 
 @blp.route("/<int:distribution_id>")
 class DistributionView(MethodView):
-    @requires(access.READ_BOOKS)
-    @blp.response(200, DistributionOut)
-    def get(self, distribution_id: int):
-        """One round with its lines."""
-        return reads.get_distribution(db.session(), actor(), distribution_id)
+    get = resource.one(access.READ_BOOKS, "One round with its lines.")

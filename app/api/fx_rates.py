@@ -9,11 +9,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app import db
 from app.api.common import actor
+from app.api.endpoints import Resource, takes_files
 from app.api.fields import Day
-from app.api.schemas import PageArgs, page_request, page_schema
+from app.api.schemas import PageArgs
 from app.auth import requires
 from app.errors import flatten_messages
-from app.request_guards import accepts_files
 from app.uploads import read_upload
 from ledger import access, fx
 from ledger.errors import Invalid
@@ -61,25 +61,10 @@ class ImportOut(Schema):
     corrected = fields.Integer()
 
 
-UPLOAD = {
-    "required": True,
-    "content": {
-        "application/json": {"schema": RatesIn},
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-            }
-        },
-    },
-}
-
-
 @blp.route("")
 class Rates(MethodView):
     @requires(access.MANAGE_BOOKS)
-    @accepts_files
-    @blp.doc(requestBody=UPLOAD)
+    @takes_files(blp, json=RatesIn)
     @blp.response(201, ImportOut)
     def post(self):
         """Rates as JSON ``{"rates": [...]}``, or an ECB CSV uploaded as ``file``."""
@@ -92,12 +77,9 @@ class Rates(MethodView):
             added, changed = fx.import_rates(session, actor(), _json_rates(), source="api")
         return {"added": added, "corrected": changed}
 
-    @requires(access.READ_REGISTERS)
-    @blp.arguments(RateArgs, location="query")
-    @blp.response(200, page_schema(RateOut))
-    def get(self, args):
-        """Stored rates, newest first."""
-        return books.list_rates(db.session(), actor(), page_request(args), **args)
+    get = Resource(blp, RateOut).page(
+        access.READ_REGISTERS, RateArgs, books.list_rates, "Stored rates, newest first."
+    )
 
 
 def _json_rates() -> list[Rate]:

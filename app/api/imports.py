@@ -14,27 +14,14 @@ from marshmallow import Schema, fields
 
 from app import db
 from app.api.common import actor
+from app.api.endpoints import takes_files
 from app.auth import requires
 from app.errors import problem
-from app.request_guards import accepts_files
 from app.uploads import read_upload
 from ledger import access
 from ledger.imports import read_table, run_import
 
 blp = Blueprint("imports", __name__, url_prefix="/awards/import", description="Imports")
-
-UPLOAD = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        }
-    },
-}
 
 
 class AwardsImportOut(Schema):
@@ -45,8 +32,7 @@ class AwardsImportOut(Schema):
 @blp.route("")
 class AwardsImport(MethodView):
     @requires(access.REGISTER_AWARDS)
-    @accepts_files
-    @blp.doc(requestBody=UPLOAD)
+    @takes_files(blp)
     @blp.response(201, AwardsImportOut)
     def post(self):
         """Register every award of a spreadsheet (columns: case_reference, victim_code,

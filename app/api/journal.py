@@ -6,11 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app import db
-from app.api.common import actor
+from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, Text
-from app.api.schemas import PageArgs, page_request, page_schema
-from app.auth import requires
+from app.api.schemas import PageArgs
 from ledger import access
 from ledger.adjustments import post_adjustment, reverse_manual_entry
 from ledger.reads import journal as reads
@@ -65,7 +63,7 @@ class ManualPostingIn(Schema):
 
 
 class ManualEntryIn(Schema):
-    date = Day(required=True)
+    value_date = Day(data_key="date", required=True)
     memo = Text(500, required=True)
     postings = fields.List(
         fields.Nested(ManualPostingIn), required=True, validate=validate.Length(min=2, max=200)
@@ -73,50 +71,45 @@ class ManualEntryIn(Schema):
 
 
 class ReverseIn(Schema):
-    date = Day(required=True)
+    value_date = Day(data_key="date", required=True)
     memo = Text(500, required=True)
+
+
+resource = Resource(blp, EntrySchema, show=reads.get_entry, key="number")
 
 
 @blp.route("", methods=["GET"])
 class Journal(MethodView):
-    @requires(access.READ_BOOKS)
-    @blp.arguments(JournalArgs, location="query")
-    @blp.response(200, page_schema(EntrySchema))
-    def get(self, args):
-        """Entries in number order, a page at a time; filtered by date, account or event."""
-        return reads.list_entries(db.session(), actor(), page_request(args), **args)
+    get = resource.page(
+        access.READ_BOOKS,
+        JournalArgs,
+        reads.list_entries,
+        "Entries in number order, a page at a time; filtered by date, account or event.",
+    )
 
 
 @blp.route("/<int:number>")
 class JournalEntryView(MethodView):
-    @requires(access.READ_BOOKS)
-    @blp.response(200, EntrySchema)
-    def get(self, number: int):
-        """One entry with its postings and both links of a reversal."""
-        return reads.get_entry(db.session(), actor(), number)
+    get = resource.one(
+        access.READ_BOOKS, "One entry with its postings and both links of a reversal."
+    )
 
 
 @blp.route("", methods=["POST"])
 class ManualEntry(MethodView):
-    @requires(access.MANAGE_BOOKS)
-    @blp.arguments(ManualEntryIn)
-    @blp.response(201, EntrySchema)
-    def post(self, body):
-        """A manual adjustment; amounts are in each account's currency."""
-        session = db.session()
-        entry = post_adjustment(session, actor=actor(), value_date=body.pop("date"), **body)
-        return reads.get_entry(session, actor(), entry.number)
+    post = resource.create(
+        access.MANAGE_BOOKS,
+        ManualEntryIn,
+        post_adjustment,
+        "A manual adjustment; amounts are in each account's currency.",
+    )
 
 
 @blp.route("/<int:number>/reverse")
 class Reverse(MethodView):
-    @requires(access.MANAGE_BOOKS)
-    @blp.arguments(ReverseIn)
-    @blp.response(201, EntrySchema)
-    def post(self, body, number: int):
-        """Post the mirror image of a manual entry; both entries link to each other."""
-        session = db.session()
-        entry = reverse_manual_entry(
-            session, actor=actor(), number=number, value_date=body["date"], memo=body["memo"]
-        )
-        return reads.get_entry(session, actor(), entry.number)
+    post = resource.create(
+        access.MANAGE_BOOKS,
+        ReverseIn,
+        reverse_manual_entry,
+        "Post the mirror image of a manual entry; both entries link to each other.",
+    )

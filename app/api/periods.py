@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from sqlalchemy.orm import Session
 
-from app import db
-from app.api.common import actor
-from app.api.schemas import NoBody, PageArgs, page_request, page_schema
-from app.auth import requires
+from app.api.endpoints import Resource
+from app.api.schemas import NoBody, PageArgs
 from ledger import access
+from ledger.access import Actor
 from ledger.closing import close_year, revalue
+from ledger.models import JournalEntry
 from ledger.periods import close_month
 from ledger.reads import books
 from ledger.reads.books import PeriodRow
@@ -32,44 +33,63 @@ class ClosingOut(Schema):
     entry = fields.Integer(allow_none=True)
 
 
+periods = Resource(blp, PeriodOut)
+closings = Resource(blp, ClosingOut)
+
+
 @blp.route("")
 class Periods(MethodView):
-    @requires(access.READ_BOOKS)
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(PeriodOut))
-    def get(self, args):
-        """Every month from the first entry (or first close) to this month, open or closed."""
-        return books.list_periods(db.session(), actor(), page_request(args))
+    get = periods.page(
+        access.READ_BOOKS,
+        PageArgs,
+        books.list_periods,
+        "Every month from the first entry (or first close) to this month, open or closed.",
+    )
+
+
+def _closed(session: Session, *, actor: Actor, month: str) -> PeriodRow:
+    period = close_month(session, month, actor=actor, today=today_utc())
+    return PeriodRow(period.month, "closed", period.closed_at, period.closed_by)
+
+
+def _revalued(session: Session, *, actor: Actor, month: str) -> dict:
+    return _closing(month, revalue(session, actor=actor, month=month))
+
+
+def _year_closed(session: Session, *, actor: Actor, year: int) -> dict:
+    return _closing(str(year), close_year(session, actor=actor, year=year, today=today_utc()))
+
+
+def _closing(period: str, entry: JournalEntry | None) -> dict:
+    """What a revaluation or a year-end close posted (no entry when nothing needed it)."""
+    return {"period": period, "entry": entry.number if entry else None}
 
 
 @blp.route("/<month>/close")
 class Close(MethodView):
-    @requires(access.MANAGE_BOOKS)
-    @blp.arguments(NoBody)
-    @blp.response(201, PeriodOut)
-    def post(self, _body, month: str):
-        """Close a month (and any earlier open one): no posting may be dated in it again."""
-        period = close_month(db.session(), month, actor=actor(), today=today_utc())
-        return PeriodRow(period.month, "closed", period.closed_at, period.closed_by)
+    post = periods.answer(
+        access.MANAGE_BOOKS,
+        NoBody,
+        _closed,
+        "Close a month (and any earlier open one): no posting may be dated in it again.",
+    )
 
 
 @blp.route("/<month>/revalue")
 class Revalue(MethodView):
-    @requires(access.MANAGE_BOOKS)
-    @blp.arguments(NoBody)
-    @blp.response(201, ClosingOut)
-    def post(self, _body, month: str):
-        """Restate open foreign-currency balances at the month-end rate."""
-        entry = revalue(db.session(), actor=actor(), month=month)
-        return {"period": month, "entry": entry.number if entry else None}
+    post = closings.answer(
+        access.MANAGE_BOOKS,
+        NoBody,
+        _revalued,
+        "Restate open foreign-currency balances at the month-end rate.",
+    )
 
 
 @blp.route("/<int:year>/close-year")
 class CloseYear(MethodView):
-    @requires(access.MANAGE_BOOKS)
-    @blp.arguments(NoBody)
-    @blp.response(201, ClosingOut)
-    def post(self, _body, year: int):
-        """Year-end close: revenue and expenses to 3000, then December is closed."""
-        entry = close_year(db.session(), actor=actor(), year=year, today=today_utc())
-        return {"period": str(year), "entry": entry.number if entry else None}
+    post = closings.answer(
+        access.MANAGE_BOOKS,
+        NoBody,
+        _year_closed,
+        "Year-end close: revenue and expenses to 3000, then December is closed.",
+    )

@@ -10,13 +10,16 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump, validate
+from sqlalchemy.orm import Session
 
 from app import db, pii
 from app.api.common import actor
+from app.api.endpoints import Resource
 from app.api.fields import Day, Flag, Text
-from app.api.schemas import PageArgs, page_request, page_schema
+from app.api.schemas import PageArgs
 from app.auth import requires
 from ledger import access, victims
+from ledger.access import Actor
 from ledger.models.registers import PAYMENT_METHODS
 from ledger.reads import registers
 
@@ -76,6 +79,14 @@ def _public(victim) -> dict:
     return {"id": victim.id, **victims.public_view(victim)}
 
 
+def _detail(session: Session, actor: Actor, victim_id: int) -> registers.VictimRow:
+    """With the cipher, the core opens the personal data for an administrator (and audits it)."""
+    return registers.victim_detail(session, actor, victim_id, pii.cipher())
+
+
+resource = Resource(blp, VictimOut, show=_detail)
+
+
 @blp.route("")
 class Victims(MethodView):
     @requires(access.REGISTER_VICTIMS)
@@ -89,18 +100,17 @@ class Victims(MethodView):
         )
         return _public(victim)
 
-    @requires(access.READ_REGISTERS)
-    @blp.arguments(VictimArgs, location="query")
-    @blp.response(200, page_schema(VictimOut))
-    def get(self, args):
-        """Victims by code (no personal data in lists, for any role)."""
-        return registers.list_victims(db.session(), actor(), page_request(args), **args)
+    get = resource.page(
+        access.READ_REGISTERS,
+        VictimArgs,
+        registers.list_victims,
+        "Victims by code (no personal data in lists, for any role).",
+    )
 
 
 @blp.route("/<int:victim_id>")
 class VictimView(MethodView):
-    @requires(access.READ_REGISTERS)
-    @blp.response(200, VictimOut)
-    def get(self, victim_id: int):
-        """One victim; administrators also see the personal data (the view is logged)."""
-        return registers.victim_detail(db.session(), actor(), victim_id, pii.cipher())
+    get = resource.one(
+        access.READ_REGISTERS,
+        "One victim; administrators also see the personal data (the view is logged).",
+    )

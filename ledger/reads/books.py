@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ledger import access
 from ledger.access import Actor
+from ledger.lookup import fetch
 from ledger.models import AuditEvent, CashMovement, FxRate, JournalEntry
 from ledger.money import Money
 from ledger.periods import closed_months, latest_closed, month_of
@@ -62,6 +63,12 @@ def list_movements(
     if date_to is not None:
         query = query.where(CashMovement.occurred_on <= date_to)
     return paginate(session, query, page, lambda rows: [movement_row(r[0]) for r in rows])
+
+
+def get_movement(session: Session, actor: Actor, movement_id: int) -> MovementRow:
+    """One receipt or expense."""
+    access.require(actor, access.READ_BOOKS)
+    return movement_row(fetch(session, CashMovement, movement_id, "movement"))
 
 
 def movement_row(m: CashMovement) -> MovementRow:
