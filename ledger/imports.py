@@ -160,12 +160,7 @@ def _fields(**parsers: Callable[[], object]) -> dict:
 
 
 def _date(row: dict, column: str) -> date:
-    text = row.get(column, "")
-    try:
-        day = date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise Invalid.field(column, "must be a date written YYYY-MM-DD") from None
-    return validate.not_future(column, day)
+    return validate.not_future(column, validate.day(column, row.get(column, "")))
 
 
 def _money(row: dict) -> Money:

@@ -5,6 +5,7 @@ Messages describe the rule, never echo a value that could be personal data.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pycountry
@@ -39,6 +40,23 @@ def country(field: str, value: object) -> str:
     if not isinstance(value, str) or pycountry.countries.get(alpha_2=value.upper()) is None:
         raise Invalid.field(field, "must be an ISO 3166-1 alpha-2 country code")
     return value.upper()
+
+
+#: A calendar date as people are asked to write it, and nothing else: Python's
+#: ``date.fromisoformat`` also reads ``20260201`` and ISO week dates (``2026-W05-1``
+#: is 26 January), which no one typing a date into this fund means.
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAY_MESSAGE = "must be a date written YYYY-MM-DD"
+
+
+def day(field: str, value: object) -> date:
+    """``value``, text written ``YYYY-MM-DD``, as a date; :class:`Invalid` naming ``field``."""
+    if not isinstance(value, str) or DAY.fullmatch(value) is None:
+        raise Invalid.field(field, DAY_MESSAGE)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid.field(field, DAY_MESSAGE) from None
 
 
 def today_utc() -> date:

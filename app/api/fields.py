@@ -14,6 +14,7 @@ from marshmallow import ValidationError, fields, validate
 
 from ledger.errors import Invalid
 from ledger.money import Money
+from ledger.validate import DAY, DAY_MESSAGE
 
 
 class MoneyField(fields.Field):
@@ -69,12 +70,22 @@ def Flag(**kwargs) -> fields.Boolean:
     return _StrictBoolean(**kwargs)
 
 
-DATE_MESSAGE = "must be a date written YYYY-MM-DD"
+DATE_MESSAGE = DAY_MESSAGE
+
+
+class _Day(fields.Date):
+    """``YYYY-MM-DD`` only: marshmallow's parser (``date.fromisoformat``) would also take
+    ``20260201`` and week dates such as ``2026-W05-1``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or DAY.fullmatch(value) is None:
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def Day(**kwargs) -> fields.Date:
-    """An ISO date; any other text is refused with the format it must take."""
-    return fields.Date(error_messages={"invalid": DATE_MESSAGE, "format": DATE_MESSAGE}, **kwargs)
+    """A date written ``YYYY-MM-DD``; any other text is refused with the format it must take."""
+    return _Day(error_messages={"invalid": DATE_MESSAGE, "format": DATE_MESSAGE}, **kwargs)
 
 
 def Text(max_length: int, **kwargs) -> fields.String:
