@@ -21,6 +21,7 @@ from ledger.models import Award, Case, Disbursement, Victim
 from ledger.models.base import summed
 from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
+from ledger.reads.lists import filtered, one_row, row_of
 from ledger.reads.paging import Page, PageRequest, ordering, paginate
 from ledger.validate import today_utc
 
@@ -100,31 +101,27 @@ def is_abroad(returned_home: bool, country: str, jurisdiction: str) -> bool:
     return returned_home or (len(jurisdiction) == 2 and country != jurisdiction)
 
 
-def _award_rows(rows, functional: str) -> list[AwardRow]:
+def _award_rows(session: Session, rows) -> list[AwardRow]:
+    functional = functional_currency(session)
     today = today_utc()
     out = []
     for award, reference, jurisdiction, code, country, home, method, returned, pending in rows:
         currency = award.currency
         out.append(
-            AwardRow(
-                id=award.id,
-                case_id=award.case_id,
+            row_of(
+                AwardRow,
+                award,
                 case_reference=reference,
-                victim_id=award.victim_id,
                 victim=code,
                 victim_abroad=is_abroad(home, country, jurisdiction),
                 payment_method=method,
-                order_reference=award.order_reference,
-                ordered_on=award.ordered_on,
                 amount=Money(award.amount_minor, currency),
                 functional_value=Money(award.functional_minor, functional),
                 paid=Money(award.paid_minor, currency),
                 cancelled=Money(award.cancelled_minor, currency),
                 outstanding=Money(award.outstanding_minor, currency),
                 pending=Money(int(pending), currency),
-                status=award.status,
                 returned_payments=int(returned),
-                registered_by=award.registered_by,
                 age_days=(today - award.ordered_on).days,
             )
         )
@@ -135,6 +132,13 @@ def _scoped(query, actor: Actor):
     if actor.court_scope is not None:
         query = query.where(Award.court_user_id == actor.court_scope)
     return query
+
+
+def _scoped_page(session, actor, page, query, sort, sorts, to_rows, *filters) -> Page:
+    """A page of awards or of payments: a court's own only, sorted, filtered, built in one go."""
+    access.require(actor, access.READ_REGISTERS)
+    query = filtered(_scoped(query, actor).order_by(*ordering(sort, sorts, "id")), *filters)
+    return paginate(session, query, page, lambda rows: to_rows(session, rows))
 
 
 def list_awards(
@@ -148,20 +152,23 @@ def list_awards(
     sort: str | None = None,
 ) -> Page[AwardRow]:
     """The awards register (a court: the awards it registered)."""
-    access.require(actor, access.READ_REGISTERS)
-    functional = functional_currency(session)
-    query = _scoped(_awards_query(), actor).order_by(*ordering(sort, AWARD_SORTS, "id"))
-    filters = ((Award.case_id, case_id), (Award.victim_id, victim_id), (Award.status, status))
-    for column, value in filters:
-        if value is not None:
-            query = query.where(column == value)
-    return paginate(session, query, page, lambda rows: _award_rows(rows, functional))
+    return _scoped_page(
+        session,
+        actor,
+        page,
+        _awards_query(),
+        sort,
+        AWARD_SORTS,
+        _award_rows,
+        (Award.case_id, case_id),
+        (Award.victim_id, victim_id),
+        (Award.status, status),
+    )
 
 
 def get_award(session: Session, actor: Actor, award_id: int) -> AwardRow:
     award = awards.visible_award(session, actor, award_id)
-    row = session.execute(_awards_query().where(Award.id == award.id)).one()
-    return _award_rows([row], functional_currency(session))[0]
+    return one_row(session, _awards_query().where(Award.id == award.id), _award_rows)
 
 
 # -- payments ----------------------------------------------------------------------------
@@ -206,34 +213,22 @@ def _payments_query():
     )
 
 
-def _payment_rows(rows, functional: str) -> list[PaymentRow]:
+def _payment_rows(session: Session, rows) -> list[PaymentRow]:
+    functional = functional_currency(session)
+
     def cash(minor):
         return None if minor is None else Money(minor, functional)
 
     return [
-        PaymentRow(
-            id=d.id,
-            award_id=d.award_id,
+        row_of(
+            PaymentRow,
+            d,
             case_reference=reference,
             victim=code,
-            distribution_id=d.distribution_id,
             amount=Money(d.amount_minor, d.currency),
             estimate=Money(d.estimate_minor, functional),
-            method=d.method,
-            status=d.status,
-            proposed_by=d.proposed_by,
-            proposed_at=d.proposed_at,
-            approved_by=d.approved_by,
-            rejected_by=d.rejected_by,
-            rejection_reason=d.rejection_reason,
-            paid_on=d.paid_on,
-            bank_reference=d.bank_reference,
             debited=cash(d.debited_minor),
             fee=cash(d.fee_minor),
-            payment_entry=d.payment_entry,
-            returned_on=d.returned_on,
-            return_reason=d.return_reason,
-            return_entry=d.return_entry,
         )
         for d, reference, code in rows
     ]
@@ -251,25 +246,24 @@ def list_payments(
     sort: str | None = None,
 ) -> Page[PaymentRow]:
     """Payments, filtered by award, state, case or round (a court: its awards' only)."""
-    access.require(actor, access.READ_REGISTERS)
-    functional = functional_currency(session)
-    query = _scoped(_payments_query(), actor).order_by(*ordering(sort, PAYMENT_SORTS, "id"))
-    filters = (
+    return _scoped_page(
+        session,
+        actor,
+        page,
+        _payments_query(),
+        sort,
+        PAYMENT_SORTS,
+        _payment_rows,
         (Disbursement.award_id, award_id),
         (Disbursement.status, status),
         (Award.case_id, case_id),
         (Disbursement.distribution_id, distribution_id),
     )
-    for column, value in filters:
-        if value is not None:
-            query = query.where(column == value)
-    return paginate(session, query, page, lambda rows: _payment_rows(rows, functional))
 
 
 def get_payment(session: Session, actor: Actor, disbursement_id: int) -> PaymentRow:
     found = disbursements.visible_disbursement(session, actor, disbursement_id)
-    row = session.execute(_payments_query().where(Disbursement.id == found.id)).one()
-    return _payment_rows([row], functional_currency(session))[0]
+    return one_row(session, _payments_query().where(Disbursement.id == found.id), _payment_rows)
 
 
 # -- distribution rounds -----------------------------------------------------------------
@@ -304,12 +298,10 @@ def get_distribution(session: Session, actor: Actor, distribution_id: int) -> Di
         .where(Disbursement.distribution_id == round_.id)
         .order_by(Disbursement.award_id)
     )
-    return DistributionRow(
-        id=round_.id,
+    return row_of(
+        DistributionRow,
+        round_,
         amount=Money(round_.amount_minor, round_.currency),
-        case_id=round_.case_id,
-        decided_on=round_.decided_on,
-        created_by=round_.created_by,
         lines=[
             DistributionLine(d.award_id, code, Money(d.amount_minor, d.currency), d.id, d.status)
             for d, code in lines

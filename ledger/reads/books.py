@@ -15,6 +15,7 @@ from ledger.lookup import fetch
 from ledger.models import AuditEvent, CashMovement, FxRate, JournalEntry
 from ledger.money import Money
 from ledger.periods import closed_months, latest_closed, month_of
+from ledger.reads.lists import dated, filtered, row_of
 from ledger.reads.paging import Page, PageRequest, ordering, page_of_list, paginate
 from ledger.validate import today_utc
 
@@ -56,12 +57,9 @@ def list_movements(
         .where(CashMovement.direction == direction)
         .order_by(*ordering(sort, MOVEMENT_SORTS, "-date"))
     )
-    if kind:
-        query = query.where(CashMovement.kind == kind)
-    if date_from is not None:
-        query = query.where(CashMovement.occurred_on >= date_from)
-    if date_to is not None:
-        query = query.where(CashMovement.occurred_on <= date_to)
+    query = dated(
+        filtered(query, (CashMovement.kind, kind)), CashMovement.occurred_on, date_from, date_to
+    )
     return paginate(session, query, page, lambda rows: [movement_row(r[0]) for r in rows])
 
 
@@ -72,18 +70,7 @@ def get_movement(session: Session, actor: Actor, movement_id: int) -> MovementRo
 
 
 def movement_row(m: CashMovement) -> MovementRow:
-    return MovementRow(
-        m.id,
-        m.direction,
-        m.kind,
-        m.occurred_on,
-        Money(m.amount_minor, m.currency),
-        m.counterparty,
-        m.case_id,
-        m.asset_id,
-        m.entry_number,
-        m.created_by,
-    )
+    return row_of(MovementRow, m, date=m.occurred_on, amount=Money(m.amount_minor, m.currency))
 
 
 # -- periods -----------------------------------------------------------------------------
@@ -152,13 +139,9 @@ def list_rates(
     """Stored rates, newest first."""
     access.require(actor, access.READ_REGISTERS)
     query = select(FxRate).order_by(FxRate.date.desc(), FxRate.currency)
-    if currency:
-        query = query.where(FxRate.currency == currency.upper())
+    query = filtered(query, (FxRate.currency, currency.upper() if currency else None))
     return paginate(
-        session,
-        query,
-        page,
-        lambda rows: [RateRow(r.currency, r.date, str(r.rate), r.source) for (r,) in rows],
+        session, query, page, lambda rows: [row_of(RateRow, r, rate=str(r.rate)) for (r,) in rows]
     )
 
 
@@ -192,29 +175,20 @@ def list_events(
 ) -> Page[EventRow]:
     """The audit log (oldest first unless asked otherwise): who changed what, when."""
     access.require(actor, access.READ_BOOKS)
-    query = select(AuditEvent).order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id)
-    filters = (
+    query = filtered(
+        select(AuditEvent).order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id),
         (AuditEvent.subject_type, subject_type),
         (AuditEvent.action, action),
         (AuditEvent.actor, by),
         (AuditEvent.subject_id, subject_id),
     )
-    for column, value in filters:
-        if value:
-            query = query.where(column == value)
     return paginate(session, query, page, lambda rows: [_event_row(r[0]) for r in rows])
 
 
 def _event_row(e: AuditEvent) -> EventRow:
-    return EventRow(
-        e.id,
-        e.occurred_at,
-        e.actor,
-        e.action,
-        e.subject_type,
-        e.subject_id,
-        json.loads(e.before) if e.before else None,
-        json.loads(e.after) if e.after else None,
-        e.prev_hash,
-        e.hash,
-    )
+    return row_of(EventRow, e, before=_snapshot(e.before), after=_snapshot(e.after))
+
+
+def _snapshot(stored: str | None) -> dict | None:
+    """A record's state as the audit log stored it (JSON text), or None."""
+    return json.loads(stored) if stored else None

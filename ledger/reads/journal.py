@@ -20,6 +20,7 @@ from ledger.chart import get_account as chart_account
 from ledger.fund import functional_currency
 from ledger.models import Account, AccountBalance, JournalEntry, Posting, Victim
 from ledger.money import Money
+from ledger.reads.lists import dated, filtered, one_row, row_of
 from ledger.reads.paging import Page, PageRequest, ordering, paginate
 
 
@@ -91,18 +92,14 @@ def _entry_rows(session: Session, entries: list[JournalEntry]) -> list[EntryRow]
             .order_by(Posting.entry_number, Posting.line)
         ):
             postings[p.entry_number].append(
-                PostingRow(
-                    p.line,
-                    code,
-                    name,
-                    p.amount,
-                    Money(p.original_amount, p.currency),
-                    functional,
-                    p.case_id,
-                    p.victim_id,
-                    victim,
-                    p.award_id,
-                    p.asset_id,
+                row_of(
+                    PostingRow,
+                    p,
+                    account=code,
+                    account_name=name,
+                    original=Money(p.original_amount, p.currency),
+                    functional=functional,
+                    victim=victim,
                 )
             )
         reversal = aliased(JournalEntry)
@@ -112,21 +109,7 @@ def _entry_rows(session: Session, entries: list[JournalEntry]) -> list[EntryRow]
             ).all()
         )
     return [
-        EntryRow(
-            e.number,
-            e.value_date,
-            e.posted_at,
-            e.memo,
-            e.event,
-            e.source_type,
-            e.source_id,
-            e.reverses,
-            reversed_by.get(e.number),
-            e.created_by,
-            e.prev_hash,
-            e.hash,
-            postings[e.number],
-        )
+        row_of(EntryRow, e, reversed_by=reversed_by.get(e.number), postings=postings[e.number])
         for e in entries
     ]
 
@@ -147,14 +130,8 @@ def list_entries(
     access.require(actor, access.READ_BOOKS)
     # Only the entry's columns: its postings come in one query for the whole page.
     query = select(JournalEntry.__table__).order_by(*ordering(sort, ENTRY_SORTS, "number"))
-    if date_from is not None:
-        query = query.where(JournalEntry.value_date >= date_from)
-    if date_to is not None:
-        query = query.where(JournalEntry.value_date <= date_to)
-    if event:
-        query = query.where(JournalEntry.event == event)
-    if number is not None:
-        query = query.where(JournalEntry.number == number)
+    query = dated(query, JournalEntry.value_date, date_from, date_to)
+    query = filtered(query, (JournalEntry.event, event), (JournalEntry.number, number))
     if account:
         touching = (
             select(Posting.entry_number)
@@ -168,8 +145,8 @@ def list_entries(
 def get_entry(session: Session, actor: Actor, number: int) -> EntryRow:
     access.require(actor, access.READ_BOOKS)
     journal.get_entry(session, number)  # the usual NotFound, for any number at all
-    row = session.execute(select(JournalEntry.__table__).where(JournalEntry.number == number)).one()
-    return _entry_rows(session, [row])[0]
+    entry = select(JournalEntry.__table__).where(JournalEntry.number == number)
+    return one_row(session, entry, _entry_rows)
 
 
 # -- accounts ----------------------------------------------------------------------------
@@ -195,17 +172,12 @@ def _account_row(account: Account, row: AccountBalance, functional: str) -> Acco
     original = None
     if account.currency is not None and account.currency != functional:
         original = Money(account.on_normal_side(row.original_balance), account.currency)
-    return AccountRow(
-        account.code,
-        account.name,
-        account.type,
-        account.currency,
-        account.normal_side,
-        account.no_overdraft,
-        account.active,
-        Money(account.on_normal_side(row.balance), functional),
-        original,
-        row.postings,
+    return row_of(
+        AccountRow,
+        account,
+        balance=Money(account.on_normal_side(row.balance), functional),
+        balance_original=original,
+        postings=row.postings,
     )
 
 

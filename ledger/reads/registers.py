@@ -19,6 +19,7 @@ from ledger.lookup import fetch
 from ledger.models import Asset, Case, Victim
 from ledger.money import Money
 from ledger.pii import PiiCipher
+from ledger.reads.lists import filtered, one_row, row_of
 from ledger.reads.paging import Page, PageRequest, ordering, paginate
 
 
@@ -44,15 +45,7 @@ CASE_SORTS = {"reference": Case.reference, "opened_on": (Case.opened_on, Case.id
 
 
 def _case_row(case: Case) -> CaseRow:
-    return CaseRow(
-        case.id,
-        case.reference,
-        case.court,
-        case.title,
-        case.jurisdiction,
-        case.opened_on,
-        case.status,
-    )
+    return row_of(CaseRow, case)
 
 
 def list_cases(
@@ -72,8 +65,7 @@ def list_cases(
         query = query.where(
             or_(Case.reference.ilike(pattern), Case.title.ilike(pattern), Case.court.ilike(pattern))
         )
-    if status:
-        query = query.where(Case.status == status)
+    query = filtered(query, (Case.status, status))
     return paginate(session, query, page, lambda rows: [_case_row(r[0]) for r in rows])
 
 
@@ -109,26 +101,19 @@ class AssetRow:
 ASSET_SORTS = {"id": Asset.id, "seized_on": (Asset.seized_on, Asset.id)}
 
 
-def _asset_rows(rows, functional: str) -> list[AssetRow]:
+def _asset_rows(session: Session, rows) -> list[AssetRow]:
+    functional = functional_currency(session)
     return [
-        AssetRow(
-            id=asset.id,
-            case_id=asset.case_id,
+        row_of(
+            AssetRow,
+            asset,
             case_reference=reference,
-            kind=asset.kind,
-            description=asset.description,
-            seized_on=asset.seized_on,
             estimated_value=Money(asset.estimated_minor, asset.estimated_currency),
-            state=asset.state,
-            forfeited_on=asset.forfeited_on,
             order_reference=asset.forfeiture_order,
             value=_money(asset.value_minor, asset.value_currency),
             carrying_value=_money(asset.carrying_minor, functional),
-            sold_on=asset.sold_on,
             proceeds=_money(asset.proceeds_minor, asset.sale_currency),
             selling_costs=_money(asset.selling_costs_minor, asset.sale_currency),
-            released_on=asset.released_on,
-            release_reason=asset.release_reason,
         )
         for asset, reference in rows
     ]
@@ -150,19 +135,19 @@ def list_assets(
     sort: str | None = None,
 ) -> Page[AssetRow]:
     access.require(actor, access.READ_REGISTERS)
-    functional = functional_currency(session)
-    query = _assets_query().order_by(*ordering(sort, ASSET_SORTS, "id"))
-    for column, value in ((Asset.case_id, case_id), (Asset.state, state), (Asset.kind, kind)):
-        if value is not None:
-            query = query.where(column == value)
-    return paginate(session, query, page, lambda rows: _asset_rows(rows, functional))
+    query = filtered(
+        _assets_query().order_by(*ordering(sort, ASSET_SORTS, "id")),
+        (Asset.case_id, case_id),
+        (Asset.state, state),
+        (Asset.kind, kind),
+    )
+    return paginate(session, query, page, lambda rows: _asset_rows(session, rows))
 
 
 def get_asset(session: Session, actor: Actor, asset_id: int) -> AssetRow:
     access.require(actor, access.READ_REGISTERS)
     fetch(session, Asset, asset_id, "asset")  # the usual NotFound, for any id at all
-    row = session.execute(_assets_query().where(Asset.id == asset_id)).one()
-    return _asset_rows([row], functional_currency(session))[0]
+    return one_row(session, _assets_query().where(Asset.id == asset_id), _asset_rows)
 
 
 # -- victims -----------------------------------------------------------------------------
@@ -181,15 +166,7 @@ class VictimRow:
 
 
 def _victim_row(victim: Victim, personal_data: dict | None = None) -> VictimRow:
-    return VictimRow(
-        victim.id,
-        victim.code,
-        victim.country_of_residence,
-        victim.returned_home,
-        victim.payment_method,
-        victim.payment_currency,
-        personal_data,
-    )
+    return row_of(VictimRow, victim, personal_data=personal_data)
 
 
 def list_victims(
