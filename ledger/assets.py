@@ -33,7 +33,7 @@ from ledger.chart import (
 from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, post_entry
+from ledger.journal import Line, debit_credit, gain_or_loss, post_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Asset, JournalEntry, Posting
@@ -77,8 +77,7 @@ def seize_asset(
     estimated_value: Money,
 ) -> Asset:
     access.require(actor, access.MANAGE_ASSETS)
-    if kind not in ASSET_KINDS:
-        raise Invalid.field("kind", f"must be one of {', '.join(ASSET_KINDS)}")
+    validate.one_of("kind", kind, ASSET_KINDS)
     description = validate.text("description", description, max_length=500)
     validate.not_future("seized_on", seized_on)
     if kind == "cash":
@@ -106,20 +105,12 @@ def seize_asset(
         functional = to_functional(
             session, estimated_value, seized_on, functional_currency(session), "estimated_value"
         )
-        dims = {"asset_id": asset.id, "case_id": case.id}
-        post_entry(
-            session,
-            actor=actor,
-            value_date=seized_on,
-            date_field="seized_on",
-            memo=f"Cash seized in case {case.reference}",
-            event=events.ASSET_SEIZED,
-            source=("asset", asset.id),
-            lines=[
-                Line.debit(ESCROW, functional, estimated_value, **dims),
-                Line.credit(SEIZED_PENDING, functional, estimated_value, **dims),
-            ],
+        lines = debit_credit(
+            ESCROW, SEIZED_PENDING, functional, estimated_value, **_dimensions(asset)
         )
+        memo = f"Cash seized in case {case.reference}"
+        dated = (seized_on, "seized_on")
+        _post(session, actor, asset, events.ASSET_SEIZED, dated, memo, lines)
     _audit(session, actor, events.ASSET_SEIZED, asset, None)
     return asset
 
@@ -136,21 +127,17 @@ def forfeit_asset(
     access.require(actor, access.MANAGE_ASSETS)
     order_reference = validate.text("order_reference", order_reference, max_length=100)
     validate.not_future("forfeited_on", forfeited_on)
-    lock_books(session)
-    asset = fetch(session, Asset, asset_id, "asset", fresh=True)
-    before = audit.snapshot(asset, FIELDS)
+    asset, before = _fresh(session, asset_id)
     _require_state(asset, "seized", "be forfeited")
     if forfeited_on < asset.seized_on:
         raise Invalid.field("forfeited_on", "cannot be before the asset was seized")
     _not_before_escrow(session, asset, forfeited_on, "forfeited_on")
     functional = functional_currency(session)
-    dims = {"asset_id": asset.id, "case_id": asset.case_id}
-    memo = f"Forfeiture of asset {asset.id} (order {order_reference})"
+    dims = _dimensions(asset)
     if asset.kind == "cash":
         if value is not None:
             raise Invalid.field("value", "is not given for cash: the seized amount is forfeited")
-        carried, original = dimension_balance(session, ESCROW, asset_id=asset.id)
-        cash = Money(original, asset.estimated_currency)
+        carried, cash = _in_escrow(session, asset)
         lines = [
             Line.debit(SEIZED_PENDING, carried, cash, **dims),
             Line.credit(FORFEITURE_REVENUE, carried, **dims),
@@ -162,22 +149,12 @@ def forfeit_asset(
             raise Invalid.field("value", "the appraised value is required for a non-cash asset")
         validate.positive("value.amount", value)
         carried = to_functional(session, value, forfeited_on, functional, "value")
-        lines = [
-            Line.debit(HELD_FOR_SALE, carried, value, **dims),
-            Line.credit(FORFEITURE_REVENUE, carried, value, **dims),
-        ]
+        lines = debit_credit(HELD_FOR_SALE, FORFEITURE_REVENUE, carried, value, **dims)
         asset.value_minor, asset.value_currency = value.minor, value.currency
     asset.carrying_minor = carried
-    post_entry(
-        session,
-        actor=actor,
-        value_date=forfeited_on,
-        date_field="forfeited_on",
-        memo=memo,
-        event=events.ASSET_FORFEITED,
-        source=("asset", asset.id),
-        lines=lines,
-    )
+    memo = f"Forfeiture of asset {asset.id} (order {order_reference})"
+    dated = (forfeited_on, "forfeited_on")
+    _post(session, actor, asset, events.ASSET_FORFEITED, dated, memo, lines)
     asset.state = "forfeited"
     asset.forfeited_on = forfeited_on
     asset.forfeiture_order = order_reference
@@ -210,9 +187,7 @@ def liquidate_asset(
             "selling_costs.amount",
             "must be less than the proceeds (record costs beyond them as an expense)",
         )
-    lock_books(session)
-    asset = fetch(session, Asset, asset_id, "asset", fresh=True)
-    before = audit.snapshot(asset, FIELDS)
+    asset, before = _fresh(session, asset_id)
     if asset.kind == "cash":
         raise Conflict("forfeited cash is already in the fund's bank account; it is not sold")
     _require_state(asset, "forfeited", "be sold")
@@ -221,25 +196,15 @@ def liquidate_asset(
     functional = functional_currency(session)
     net_functional = to_functional(session, net, sold_on, functional, "proceeds")
     carried = asset.carrying_minor
-    dims = {"asset_id": asset.id, "case_id": asset.case_id}
+    dims = _dimensions(asset)
     lines = [
         Line.debit(BANK, net_functional, **dims),
         Line.credit(HELD_FOR_SALE, carried, Money(asset.value_minor, asset.value_currency), **dims),
     ]
-    if net_functional > carried:
-        lines.append(Line.credit(DISPOSAL_GAIN, net_functional - carried, **dims))
-    elif net_functional < carried:
-        lines.append(Line.debit(DISPOSAL_LOSS, carried - net_functional, **dims))
-    post_entry(
-        session,
-        actor=actor,
-        value_date=sold_on,
-        date_field="sold_on",
-        memo=f"Sale of forfeited asset {asset.id}",
-        event=events.ASSET_LIQUIDATED,
-        source=("asset", asset.id),
-        lines=lines,
-    )
+    lines += gain_or_loss(DISPOSAL_GAIN, DISPOSAL_LOSS, carried - net_functional, **dims)
+    memo = f"Sale of forfeited asset {asset.id}"
+    dated = (sold_on, "sold_on")
+    _post(session, actor, asset, events.ASSET_LIQUIDATED, dated, memo, lines)
     asset.state = "liquidated"
     asset.sold_on = sold_on
     asset.proceeds_minor = proceeds.minor
@@ -255,35 +220,64 @@ def release_asset(
     access.require(actor, access.MANAGE_ASSETS)
     reason = validate.text("reason", reason, max_length=500)
     validate.not_future("released_on", released_on)
-    lock_books(session)
-    asset = fetch(session, Asset, asset_id, "asset", fresh=True)
-    before = audit.snapshot(asset, FIELDS)
+    asset, before = _fresh(session, asset_id)
     _require_state(asset, "seized", "be released")
     if released_on < asset.seized_on:
         raise Invalid.field("released_on", "cannot be before the asset was seized")
     _not_before_escrow(session, asset, released_on, "released_on")
     if asset.kind == "cash":
-        carried, original = dimension_balance(session, ESCROW, asset_id=asset.id)
-        cash = Money(original, asset.estimated_currency)
-        dims = {"asset_id": asset.id, "case_id": asset.case_id}
-        post_entry(
-            session,
-            actor=actor,
-            value_date=released_on,
-            date_field="released_on",
-            memo=f"Seized cash of asset {asset.id} released",
-            event=events.ASSET_RELEASED,
-            source=("asset", asset.id),
-            lines=[
-                Line.debit(SEIZED_PENDING, carried, cash, **dims),
-                Line.credit(ESCROW, carried, cash, **dims),
-            ],
-        )
+        carried, cash = _in_escrow(session, asset)
+        lines = debit_credit(SEIZED_PENDING, ESCROW, carried, cash, **_dimensions(asset))
+        memo = f"Seized cash of asset {asset.id} released"
+        dated = (released_on, "released_on")
+        _post(session, actor, asset, events.ASSET_RELEASED, dated, memo, lines)
     asset.state = "released"
     asset.released_on = released_on
     asset.release_reason = reason
     _audit(session, actor, events.ASSET_RELEASED, asset, before)
     return asset
+
+
+def _fresh(session: Session, asset_id: int) -> tuple[Asset, dict]:
+    """The asset as it is now that the books are locked, and its state for the audit log."""
+    lock_books(session)
+    asset = fetch(session, Asset, asset_id, "asset", fresh=True)
+    return asset, audit.snapshot(asset, FIELDS)
+
+
+def _dimensions(asset: Asset) -> dict:
+    """Every leg of an asset's entry names the asset and its case."""
+    return {"asset_id": asset.id, "case_id": asset.case_id}
+
+
+def _in_escrow(session: Session, asset: Asset) -> tuple[int, Money]:
+    """Seized cash in escrow (1010) now: its functional carrying value and the cash itself."""
+    carried, original = dimension_balance(session, ESCROW, asset_id=asset.id)
+    return carried, Money(original, asset.estimated_currency)
+
+
+def _post(
+    session: Session,
+    actor: Actor,
+    asset: Asset,
+    event: str,
+    dated: tuple[date, str],
+    memo: str,
+    lines: list[Line],
+) -> None:
+    """Post an asset's entry, sourced to the asset; ``dated`` is the step's day and the name of
+    its request field, which a refusal for a closed month names."""
+    day, date_field = dated
+    post_entry(
+        session,
+        actor=actor,
+        value_date=day,
+        date_field=date_field,
+        memo=memo,
+        event=event,
+        source=("asset", asset.id),
+        lines=lines,
+    )
 
 
 def _not_before_escrow(session: Session, asset: Asset, day: date, field: str) -> None:

@@ -29,7 +29,7 @@ from ledger.chart import AWARDS_PAYABLE, COMPENSATION
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, post_entry
+from ledger.journal import debit_credit, post_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Award, Disbursement, SubledgerBalance
@@ -101,7 +101,7 @@ def register_award(
     )
     session.add(award)
     session.flush()
-    dims = dict(award_id=award.id, victim_id=victim.id, case_id=case.id)
+    lines = debit_credit(COMPENSATION, AWARDS_PAYABLE, functional, amount, **dimensions(award))
     post_entry(
         session,
         actor=actor,
@@ -109,10 +109,7 @@ def register_award(
         event=events.AWARD_REGISTERED,
         source=("award", award.id),
         memo=f"Award to {victim.code} under order {order_reference} (case {case.reference})",
-        lines=[
-            Line.debit(COMPENSATION, functional, amount, **dims),
-            Line.credit(AWARDS_PAYABLE, functional, amount, **dims),
-        ],
+        lines=lines,
         date_field="ordered_on",
     )
     _audit(session, actor, events.AWARD_REGISTERED, award, None)
@@ -207,18 +204,15 @@ def cancel_award(
             "is neither paid nor committed to a pending payment",
         )
     relief = relief_for(session, award, part)
-    dims = dict(award_id=award.id, victim_id=award.victim_id, case_id=award.case_id)
     part_money = Money(part, award.currency)
+    lines = debit_credit(AWARDS_PAYABLE, COMPENSATION, relief, part_money, **dimensions(award))
     post_entry(
         session,
         actor=actor,
         value_date=effective_on,
         event=events.AWARD_CANCELLED,
         source=("award", award.id),
-        lines=[
-            Line.debit(AWARDS_PAYABLE, relief, part_money, **dims),
-            Line.credit(COMPENSATION, relief, part_money, **dims),
-        ],
+        lines=lines,
         memo=f"Award {award.id} {'cancelled' if part == free else 'reduced'}: {reason}",
         date_field="effective_on",
     )
@@ -226,6 +220,11 @@ def cancel_award(
     refresh_status(award)
     _audit(session, actor, events.AWARD_CANCELLED, award, before, reason=reason)
     return award
+
+
+def dimensions(award: Award) -> dict[str, int]:
+    """Every leg an award's money moves on names the award, its victim and its case."""
+    return {"award_id": award.id, "victim_id": award.victim_id, "case_id": award.case_id}
 
 
 def status_of(paid: int, outstanding: int) -> str:

@@ -36,7 +36,7 @@ from ledger.chart import (
 from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, post_entry
+from ledger.journal import debit_credit, post_entry
 from ledger.locks import lock_books
 from ledger.models import CashMovement
 from ledger.money import Money
@@ -79,8 +79,6 @@ def record_receipt(
     case_id: int | None = None,
     asset_id: int | None = None,
 ) -> CashMovement:
-    if kind not in RECEIPT_ACCOUNTS:
-        raise Invalid.field("kind", f"must be one of {', '.join(RECEIPT_ACCOUNTS)}")
     day = (received_on, "received_on")
     return _record("receipt", session, actor, kind, day, amount, counterparty, case_id, asset_id)
 
@@ -96,8 +94,6 @@ def record_expense(
     case_id: int | None = None,
     asset_id: int | None = None,
 ) -> CashMovement:
-    if kind not in EXPENSE_ACCOUNTS:
-        raise Invalid.field("kind", f"must be one of {', '.join(EXPENSE_ACCOUNTS)}")
     day = (paid_on, "paid_on")
     return _record("expense", session, actor, kind, day, amount, counterparty, case_id, asset_id)
 
@@ -106,6 +102,8 @@ def _record(
     direction, session, actor, kind, dated, amount, counterparty, case_id, asset_id
 ) -> CashMovement:
     """One receipt or expense; ``dated`` is the day and the name of its request field."""
+    accounts = RECEIPT_ACCOUNTS if direction == "receipt" else EXPENSE_ACCOUNTS
+    validate.one_of("kind", kind, accounts)
     access.require(actor, access.MANAGE_CASH)
     day, date_field = dated
     validate.not_future(date_field, day)
@@ -127,9 +125,9 @@ def _record(
         debit, credit = ESCROW, SEIZED_PENDING
     else:
         bank = bank_account_for(session, amount.currency).code
-        other = (RECEIPT_ACCOUNTS if direction == "receipt" else EXPENSE_ACCOUNTS)[kind]
+        other = accounts[kind]
         debit, credit = (bank, other) if direction == "receipt" else (other, bank)
-    lines = [Line.debit(debit, value, amount, **dims), Line.credit(credit, value, amount, **dims)]
+    lines = debit_credit(debit, credit, value, amount, **dims)
     movement = CashMovement(
         direction=direction,
         kind=kind,

@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger import access, audit, events
 from ledger.access import Actor
+from ledger.awards import dimensions
 from ledger.balances import balances_as_of
 from ledger.chart import AWARDS_PAYABLE, FUND_BALANCE, FX_GAIN, FX_LOSS
 from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, post_entry
+from ledger.journal import Line, gain_or_loss, post_entry
 from ledger.locks import lock_books
 from ledger.models import Account, Award, JournalEntry, Posting
 from ledger.models.base import summed
@@ -57,7 +58,7 @@ def revalue(session: Session, *, actor: Actor, month: str) -> JournalEntry | Non
         target = -to_functional(session, Money(-original, award.currency), month_end, functional)
         change = target - balance  # debit-positive change of the liability
         if change:
-            dims = dict(award_id=award.id, victim_id=award.victim_id, case_id=award.case_id)
+            dims = dimensions(award)
             # A zero original amount: only the functional carrying value moves.
             lines.append(Line(AWARDS_PAYABLE, change, Money(0, award.currency), **dims))
             net += change
@@ -69,10 +70,7 @@ def revalue(session: Session, *, actor: Actor, month: str) -> JournalEntry | Non
             net += change
     if not lines:
         return None
-    if net > 0:
-        lines.append(Line.credit(FX_GAIN, net))
-    elif net < 0:
-        lines.append(Line.debit(FX_LOSS, -net))
+    lines += gain_or_loss(FX_GAIN, FX_LOSS, -net)
     entry = post_entry(
         session,
         actor=actor,

@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 
 from ledger import access, audit, events, validate
 from ledger.access import Actor
-from ledger.awards import get_award, pending_minor, refresh_status, relief_for
+from ledger.awards import dimensions, get_award, pending_minor, refresh_status, relief_for
 from ledger.balances import current_balances
 from ledger.chart import AWARDS_PAYABLE, BANK, BANK_CHARGES, FX_GAIN, FX_LOSS
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, get_entry, post_entry, reverse_entry
+from ledger.journal import Line, debit_credit, gain_or_loss, get_entry, post_entry, reverse_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Disbursement, JournalEntry
@@ -99,8 +99,7 @@ def propose_disbursement(
     distribution_id: int | None = None,
 ) -> Disbursement:
     access.require(actor, access.MANAGE_PAYMENTS)
-    if method not in PAYMENT_METHODS:
-        raise Invalid.field("method", f"must be one of {', '.join(PAYMENT_METHODS)}")
+    validate.one_of("method", method, PAYMENT_METHODS)
     validate.positive("amount.amount", amount)
     lock_books(session)
     award = get_award(session, award_id, "award_id")
@@ -166,9 +165,7 @@ def _decide(session, actor: Actor, disbursement_id, verb: str, apply, action: st
     """The second pair of eyes on a proposal: anyone but its proposer approves or rejects it."""
     access.require(actor, access.MANAGE_PAYMENTS)
     lock_books(session)
-    disbursement = get_disbursement(session, disbursement_id, fresh=True)
-    before = _snapshot(disbursement)
-    _require(disbursement, "proposed", verb)
+    disbursement, before = _fresh(session, disbursement_id, "proposed", verb)
     if disbursement.proposed_by == actor.name:
         raise Forbidden(f"four eyes: a proposal must be {verb} by another administrator")
     apply(disbursement)
@@ -199,9 +196,7 @@ def execute_disbursement(
     validate.positive("debited.amount", debited)
     if fee.minor < 0:
         raise Invalid.field("fee.amount", "must not be negative")
-    disbursement = get_disbursement(session, disbursement_id, fresh=True)
-    before = _snapshot(disbursement)
-    _require(disbursement, "approved", "executed")
+    disbursement, before = _fresh(session, disbursement_id, "approved", "executed")
     award = disbursement.award
     session.refresh(award)
     if paid_on < award.ordered_on:
@@ -242,19 +237,15 @@ def payment_lines(session: Session, disbursement: Disbursement, debited: int, fe
     """
     award = disbursement.award
     relief = relief_for(session, award, disbursement.amount_minor)
-    dims = dict(award_id=award.id, victim_id=award.victim_id, case_id=award.case_id)
+    dims = dimensions(award)
     paid = Money(disbursement.amount_minor, award.currency)
     lines = [
         Line.debit(AWARDS_PAYABLE, relief, paid, **dims),
         Line.credit(BANK, debited, **dims),
     ]
-    difference = debited - relief
-    if difference > 0:
-        lines.append(Line.debit(FX_LOSS, difference, **dims))
-    elif difference < 0:
-        lines.append(Line.credit(FX_GAIN, -difference, **dims))
+    lines += gain_or_loss(FX_GAIN, FX_LOSS, debited - relief, **dims)
     if fee:
-        lines += [Line.debit(BANK_CHARGES, fee, **dims), Line.credit(BANK, fee, **dims)]
+        lines += debit_credit(BANK_CHARGES, BANK, fee, **dims)
     return lines
 
 
@@ -266,9 +257,7 @@ def return_disbursement(
     reason = validate.text("reason", reason, max_length=500)
     validate.not_future("returned_on", returned_on)
     lock_books(session)
-    disbursement = get_disbursement(session, disbursement_id, fresh=True)
-    before = _snapshot(disbursement)
-    _require(disbursement, "paid", "returned")
+    disbursement, before = _fresh(session, disbursement_id, "paid", "returned")
     if returned_on < disbursement.paid_on:
         raise Invalid.field("returned_on", "cannot be before the payment was made")
     payment = get_entry(session, disbursement.payment_entry)
@@ -300,6 +289,15 @@ def _fee_lines(payment: JournalEntry, disbursement: Disbursement) -> set[int]:
         return set()
     last = len(payment.postings)
     return set(range(last - FEE_LEGS + 1, last + 1))
+
+
+def _fresh(session: Session, disbursement_id: int, state: str, verb: str):
+    """The payment as it is now that the books are locked and its state for the audit log,
+    if it is ``state`` (what a payment must be to be ``verb``)."""
+    disbursement = get_disbursement(session, disbursement_id, fresh=True)
+    before = _snapshot(disbursement)
+    _require(disbursement, state, verb)
+    return disbursement, before
 
 
 def _require(disbursement: Disbursement, state: str, verb: str) -> None:

@@ -64,6 +64,26 @@ class Line:
         return cls(account, -amount, None if original is None else -original, **dims)
 
 
+def debit_credit(
+    debit: str, credit: str, amount: int, original: Money | None = None, **dims
+) -> list[Line]:
+    """The two legs of a simple entry: ``amount`` debited to one account, credited to another."""
+    return [
+        Line.debit(debit, amount, original, **dims),
+        Line.credit(credit, amount, original, **dims),
+    ]
+
+
+def gain_or_loss(gain: str, loss: str, shortfall: int, **dims) -> list[Line]:
+    """The leg that balances an entry: a ``shortfall`` of debits (functional) is a debit to
+    ``loss``, a surplus a credit to ``gain``; nothing when the entry balances already."""
+    if shortfall > 0:
+        return [Line.debit(loss, shortfall, **dims)]
+    if shortfall < 0:
+        return [Line.credit(gain, -shortfall, **dims)]
+    return []
+
+
 def post_entry(
     session: Session,
     *,
