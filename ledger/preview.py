@@ -96,3 +96,14 @@ def _entries_after(session: Session, number: int) -> list[PreviewEntry]:
         ]
         out.append(PreviewEntry(entry.value_date, entry.memo, entry.event, lines))
     return out
+
+
+def posted_by(session: Session, step: Callable[[], T]) -> tuple[T, list[int]]:
+    """Take ``step`` for real; return its result and the numbers of the entries it posted
+    (for the banner that tells the user where to find them in the journal)."""
+    head = session.get(JournalHead, 1)
+    before = head.last_number if head else 0
+    result = step()
+    session.flush()
+    session.refresh(head)
+    return result, list(range(before + 1, head.last_number + 1))

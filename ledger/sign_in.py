@@ -17,12 +17,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import audit, events
+from ledger import audit, events, users
 from ledger.access import ADMINISTRATOR, Actor
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.models import SetupLink, User
 from ledger.models.base import utcnow
-from ledger.users import PASSWORDS, check_password, create_user, password_matches
+from ledger.users import check_password, create_user, password_matches
 
 #: Who an attempt to sign in is by, until it succeeds.
 ANONYMOUS = Actor.system("anonymous")
@@ -57,11 +57,11 @@ def sign_in(session: Session, name: str, password: str, policy: SignInPolicy) ->
     now = utcnow()
     user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
     if user is None:
-        PASSWORDS.hash(password or "-")  # spend the time a real check takes
+        users.PASSWORDS.hash(password or "-")  # spend the time a real check takes
         audit.record(session, ANONYMOUS, events.LOGIN_FAILED, "user", None)
         return Attempt(None, WRONG)
     if user.locked_until is not None and user.locked_until > now:
-        PASSWORDS.hash(password or "-")
+        users.PASSWORDS.hash(password or "-")
         audit.record(
             session, ANONYMOUS, events.LOGIN_FAILED, "user", user.name, after={"locked": True}
         )
@@ -77,8 +77,8 @@ def sign_in(session: Session, name: str, password: str, policy: SignInPolicy) ->
             audit.record(session, ANONYMOUS, events.LOCKED_OUT, "user", user.name, after=until)
             return Attempt(None, _locked(user))
         return Attempt(None, WRONG)
-    if PASSWORDS.check_needs_rehash(user.password_hash):
-        user.password_hash = PASSWORDS.hash(password)
+    if users.PASSWORDS.check_needs_rehash(user.password_hash):
+        user.password_hash = users.PASSWORDS.hash(password)
     user.failed_logins, user.locked_until = 0, None
     audit.record(session, Actor.of(user), events.LOGGED_IN, "user", user.name)
     return Attempt(user)
@@ -112,7 +112,7 @@ def change_password(session: Session, actor: Actor, current: str, new: str) -> N
     check_password(new, "new_password")
     if new == current:
         raise Invalid.field("new_password", "must differ from the current password")
-    user.password_hash = PASSWORDS.hash(new)
+    user.password_hash = users.PASSWORDS.hash(new)
     user.password_changed_at = utcnow()
     audit.record(session, actor, events.PASSWORD_CHANGED, "user", user.name)
 

@@ -36,6 +36,7 @@ from app.web import formatting, nav, sessions
 from app.web.errors import error_page
 from app.web.forms import anchor_of
 from app.web.pages import page_numbers, url_with
+from ledger import access, next_steps
 from ledger.errors import LedgerError
 from ledger.fund import get_fund
 
@@ -43,8 +44,11 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(get_remote_address, default_limits=[], storage_uri="memory://")
 
-#: The blueprint that serves the vendored static files and holds the templates.
-web = Blueprint("web", __name__, static_folder="static", template_folder="templates")
+
+def _pages() -> Blueprint:
+    """The parent of every area's pages, serving the vendored static files and the templates
+    (new for each app: a blueprint cannot take children once registered)."""
+    return Blueprint("web", __name__, static_folder="static", template_folder="templates")
 
 
 def init_app(app: Flask) -> None:
@@ -59,11 +63,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     govuk = PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
     app.jinja_loader = ChoiceLoader([app.jinja_loader, govuk])
-    app.register_blueprint(web)
     from app.web.urls import VIEWS
 
-    for module in VIEWS:
-        app.register_blueprint(module.bp)
+    web = _pages()
+    for module in VIEWS:  # nested: the pages' endpoints are web.<area>.<view>
+        web.register_blueprint(module.bp)
+    app.register_blueprint(web)
     app.before_request(_web_request)
     app.context_processor(_page_context)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
@@ -112,6 +117,10 @@ def _csrf_field() -> Markup:
 
 #: Helpers the templates call, macros imported without context included.
 TEMPLATE_GLOBALS = {
+    "access": access,
+    "asset_steps": next_steps.for_asset,
+    "payment_steps": next_steps.for_payment,
+    "award_steps": next_steps.for_award,
     "csrf_field": _csrf_field,
     "form_key": new_form_key,
     "anchor_of": anchor_of,

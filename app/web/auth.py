@@ -70,7 +70,7 @@ def _next_or_home() -> str:
 def root():
     if current_user.is_authenticated:
         return redirect(home_of(current_actor()))
-    return redirect(url_for("auth.sign_in"))
+    return redirect(url_for("web.auth.sign_in"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
@@ -94,7 +94,7 @@ def sign_out():
         sign_in.sign_out(db.session(), current_actor())
         db.commit()
         end()
-    return done(_("You are signed out."), "auth.sign_in")
+    return done(_("You are signed out."), "web.auth.sign_in")
 
 
 @bp.route("/setup/<secret>", methods=["GET", "POST"])
@@ -112,7 +112,8 @@ def setup(secret: str):
         db.commit()
         start(user)
         return done(
-            _("Your account is ready: you are the fund's first administrator."), "dashboard.home"
+            _("Your account is ready: you are the fund's first administrator."),
+            "web.dashboard.home",
         )
     return render("auth/setup.html", form=form, minimum=users.MIN_PASSWORD)
 
@@ -154,7 +155,9 @@ def change_password():
         return _account_page(form, TokenForm(formdata=None))
     db.commit()
     start(current_user.user)  # a new session, whose id carries the new password's mark
-    return done(_("Your password is changed. Other sessions of yours have ended."), "auth.account")
+    return done(
+        _("Your password is changed. Other sessions of yours have ended."), "web.auth.account"
+    )
 
 
 @bp.route("/account/tokens", methods=["POST"])
@@ -173,7 +176,7 @@ def create_token():
     # signed, HttpOnly session cookie carries it to the redirect, which consumes it.
     flash(token, "token")
     return done(
-        _("Your new API token is below. Copy it now: it is shown only once."), "auth.account"
+        _("Your new API token is below. Copy it now: it is shown only once."), "web.auth.account"
     )
 
 
@@ -181,7 +184,7 @@ def create_token():
 @requires(access.READ_STATEMENTS)
 def revoke_token(token_id: int):
     row = users.revoke_token(db.session(), current_actor(), token_id)
-    return done(_("The token “%(name)s” is revoked.", name=row.name), "auth.account")
+    return done(_("The token “%(name)s” is revoked.", name=row.name), "web.auth.account")
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])

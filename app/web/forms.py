@@ -21,10 +21,23 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, ValidationError
+from wtforms import Field, SelectChoice, ValidationError
 
 from ledger.errors import Invalid, LedgerError
 from ledger.money import Money, format_amount, parse_typed
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as a select's choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ANY = _l("Any")
+
+
+def any_or(pairs) -> list[SelectChoice]:
+    """A filter's choices: "Any" (no filter) first, then ``pairs``."""
+    return options([("", ANY), *pairs])
 
 
 class Form(FlaskForm):

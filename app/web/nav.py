@@ -15,28 +15,37 @@ from ledger.access import ADMINISTRATOR, AUDITOR, COURT, Actor
 
 #: (endpoint, label, permission), in menu order.
 MENU = (
-    ("dashboard.home", _l("Dashboard"), access.READ_BOOKS),
-    ("cases.index", _l("Cases"), access.READ_REGISTERS),
-    ("assets.index", _l("Seized assets"), access.READ_REGISTERS),
-    ("victims.index", _l("Victims"), access.READ_REGISTERS),
-    ("awards.index", _l("Awards"), access.READ_REGISTERS),
-    ("payments.index", _l("Payments"), access.READ_REGISTERS),
-    ("cash.receipts", _l("Receipts and expenses"), access.READ_BOOKS),
-    ("journal.index", _l("Journal"), access.READ_BOOKS),
-    ("accounts.index", _l("Accounts"), access.READ_BOOKS),
-    ("periods.index", _l("Periods"), access.READ_BOOKS),
-    ("rates.index", _l("Exchange rates"), access.READ_REGISTERS),
-    ("reports.index", _l("Statements"), access.READ_STATEMENTS),
-    ("integrity.index", _l("Integrity"), access.READ_BOOKS),
-    ("auth.account", _l("Your account"), access.READ_STATEMENTS),
+    ("web.dashboard.home", _l("Dashboard"), access.READ_BOOKS),
+    ("web.cases.index", _l("Cases"), access.READ_REGISTERS),
+    ("web.assets.index", _l("Seized assets"), access.READ_REGISTERS),
+    ("web.victims.index", _l("Victims"), access.READ_REGISTERS),
+    ("web.awards.index", _l("Awards"), access.READ_REGISTERS),
+    ("web.payments.index", _l("Payments"), access.READ_REGISTERS),
+    ("web.cash.receipts", _l("Receipts and expenses"), access.READ_BOOKS),
+    ("web.journal.index", _l("Journal"), access.READ_BOOKS),
+    ("web.accounts.index", _l("Accounts"), access.READ_BOOKS),
+    ("web.periods.index", _l("Periods"), access.READ_BOOKS),
+    ("web.rates.index", _l("Exchange rates"), access.READ_REGISTERS),
+    ("web.reports.index", _l("Statements"), access.READ_STATEMENTS),
+    ("web.integrity.index", _l("Integrity"), access.READ_BOOKS),
+    ("web.auth.account", _l("Your account"), access.READ_STATEMENTS),
 )
-HOME = {ADMINISTRATOR: "dashboard.home", COURT: "awards.index", AUDITOR: "reports.index"}
+HOME = {
+    ADMINISTRATOR: "web.dashboard.home",
+    COURT: "web.awards.index",
+    AUDITOR: "web.reports.index",
+}
 #: Courts work on awards and victims; the rest of the registers are not their business.
-COURT_MENU = frozenset({"victims.index", "awards.index", "reports.index", "auth.account"})
+COURT_MENU = frozenset(
+    {"web.victims.index", "web.awards.index", "web.reports.index", "web.auth.account"}
+)
 
 
 def home_of(actor: Actor) -> str:
-    return url_for(HOME[actor.role])
+    endpoint = HOME[actor.role]
+    if endpoint not in current_app.view_functions:
+        endpoint = "web.auth.account"
+    return url_for(endpoint)
 
 
 def navigation(actor: Actor) -> list[dict]:
@@ -47,7 +56,6 @@ def navigation(actor: Actor) -> list[dict]:
             continue
         if actor.is_court and endpoint not in COURT_MENU:
             continue
-        items.append(
-            {"href": url_for(endpoint), "text": str(text), "active": endpoint.split(".")[0] == here}
-        )
+        area = endpoint.rsplit(".", 1)[0]
+        items.append({"href": url_for(endpoint), "text": str(text), "active": area == here})
     return items

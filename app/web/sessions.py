@@ -55,7 +55,7 @@ def _password_mark(user: User) -> str:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
-    login_manager.login_view = "auth.sign_in"
+    login_manager.login_view = "web.auth.sign_in"
     login_manager.login_message = _("Sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
@@ -139,7 +139,7 @@ def recent_sign_in(view: Callable) -> Callable:
         age = _now() - session.get(AUTHENTICATED_AT, 0)
         if age > current_app.config["SESSION_IDLE"].total_seconds():
             flash(_("Enter your password again to continue."), "info")
-            return redirect(url_for("auth.confirm_password", next=request.full_path))
+            return redirect(url_for("web.auth.confirm_password", next=request.full_path))
         return view(*args, **kwargs)
 
     wrapper.recent_sign_in = True

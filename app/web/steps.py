@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Response, request
+from flask_babel import ngettext
 
 from app import db
 from app.web.forms import Form
@@ -83,3 +84,13 @@ def take(step: Step, **context) -> Response | tuple:
     except LedgerError as exc:
         return refused(step.template, form, exc, step.aliases, **context)
     return step.finished(result)
+
+
+def entries_note(numbers: list[int]) -> str:
+    """Where to find what a step posted: "Journal entry 45." (empty when it posted nothing)."""
+    if not numbers:
+        return ""
+    listed = ", ".join(str(n) for n in numbers)
+    return ngettext(
+        "Journal entry %(list)s.", "Journal entries %(list)s.", len(numbers), list=listed
+    )

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from app.web import auth, dashboard
+from app.web import assets, auth, cases, dashboard
 
-VIEWS = (auth, dashboard)
+VIEWS = (auth, dashboard, cases, assets)

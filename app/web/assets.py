@@ -1,0 +1,217 @@
+"""Seized assets: the register, a seizure, an asset's page, and the steps its state allows.
+
+Forfeiting, selling and releasing are irreversible: each goes through a
+confirmation page showing what will be posted (:mod:`app.web.steps`).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from app import db
+from app.web.formatting import money
+from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, options
+from app.web.lists import show_list
+from app.web.pages import done, refused, render
+from app.web.sessions import current_actor, requires
+from app.web.steps import Step, entries_note, take
+from ledger import access, assets, labels
+from ledger.errors import LedgerError
+from ledger.models.registers import ASSET_KINDS, ASSET_STATES
+from ledger.preview import posted_by
+from ledger.reads import choices, registers
+from reports.statement import Column
+
+bp = Blueprint("assets", __name__)
+
+
+def _labelled(table: dict, codes) -> list[tuple[str, str]]:
+    return [(code, _l(table[code])) for code in codes]
+
+
+class AssetFilters(FilterForm):
+    state = SelectField(
+        _l("State"), default="", choices=any_or(_labelled(labels.ASSET_STATE, ASSET_STATES))
+    )
+    kind = SelectField(
+        _l("Kind"), default="", choices=any_or(_labelled(labels.ASSET_KIND, ASSET_KINDS))
+    )
+    case_id = SelectField(_l("Case"), coerce=lambda v: int(v) if v else None, choices=[])
+
+
+class SeizeForm(Form):
+    case_id = SelectField(_l("Case"), coerce=int, validate_choice=True)
+    kind = SelectField(
+        _l("Kind of asset"), choices=options(_labelled(labels.ASSET_KIND, ASSET_KINDS))
+    )
+    description = TextAreaField(
+        _l("Description"), [InputRequired(_l("Describe the asset")), Length(max=500)]
+    )
+    seized_on = DayField(_l("Seized on"))
+    estimated_value = MoneyField(_l("Estimated value"), allow_zero=True)
+
+
+class ForfeitForm(Form):
+    order_reference = StringField(
+        _l("Forfeiture order"), [InputRequired(_l("Enter the order's reference")), Length(max=100)]
+    )
+    forfeited_on = DayField(_l("Forfeited on"))
+    value = MoneyField(_l("Appraised value"), optional=True)
+
+
+class LiquidateForm(Form):
+    sold_on = DayField(_l("Sold on"))
+    proceeds = MoneyField(_l("Sale proceeds"))
+    selling_costs = MoneyField(_l("Selling costs"), optional=True, allow_zero=True)
+
+
+class ReleaseForm(Form):
+    released_on = DayField(_l("Released on"))
+    reason = TextAreaField(
+        _l("Why it is released"), [InputRequired(_l("Say why it is released")), Length(max=500)]
+    )
+
+
+COLUMNS = [
+    Column("id", "Asset", "int", width=0.5),
+    Column("case", "Case", width=1.1),
+    Column("kind", "Kind", width=0.9),
+    Column("description", "Description", width=2.6),
+    Column("seized_on", "Seized", "date", width=0.85),
+    Column("state", "State", width=0.8),
+    Column("estimated", "Estimated value", "money_in", currency_key="currency", width=1.4),
+    Column("carrying", "Carried at", "money", width=1.2),
+]
+
+
+def _row(asset: registers.AssetRow) -> dict:
+    return {
+        "id": asset.id,
+        "case": asset.case_reference,
+        "kind": labels.label(labels.ASSET_KIND, asset.kind),
+        "description": asset.description,
+        "seized_on": asset.seized_on,
+        "state": labels.label(labels.ASSET_STATE, asset.state),
+        "currency": asset.estimated_value.currency,
+        "estimated": asset.estimated_value.minor,
+        "carrying": asset.carrying_value.minor if asset.carrying_value else None,
+    }
+
+
+def _carried_total(rows: list[dict]) -> dict:
+    return {"id": "Total", "carrying": sum(r["carrying"] or 0 for r in rows)}
+
+
+@bp.route("/assets")
+@requires(access.READ_REGISTERS)
+def index():
+    session, actor = db.session(), current_actor()
+    filters = AssetFilters(request.args)
+    filters.case_id.choices = any_or(choices.open_cases(session, actor))
+    return show_list(
+        "assets/index.html",
+        filters,
+        lambda page, values: registers.list_assets(session, actor, page, **values),
+        slug="seized-assets",
+        title="Seized assets",
+        columns=COLUMNS,
+        row=_row,
+        totals=_carried_total,
+    )
+
+
+@bp.route("/assets/new", methods=["GET", "POST"])
+@requires(access.MANAGE_ASSETS)
+def seize():
+    session, actor = db.session(), current_actor()
+    form = SeizeForm(case_id=request.args.get("case_id", type=int))
+    form.case_id.choices = options(choices.open_cases(session, actor))
+    form.estimated_value.currencies = choices.currencies(session, actor)
+    if request.method == "POST" and form.validate():
+        try:
+            asset, entries = posted_by(
+                session, lambda: assets.seize_asset(session, actor=actor, **form.values())
+            )
+        except LedgerError as exc:
+            return refused("assets/new.html", form, exc)
+        message = _("Asset %(id)d recorded as seized.", id=asset.id)
+        return done(
+            f"{message} {entries_note(entries)}".strip(), "web.assets.show", asset_id=asset.id
+        )
+    return render("assets/new.html", form=form)
+
+
+@bp.route("/assets/<int:asset_id>")
+@requires(access.READ_REGISTERS)
+def show(asset_id: int):
+    return render(
+        "assets/show.html", asset=registers.get_asset(db.session(), current_actor(), asset_id)
+    )
+
+
+def _step(
+    asset_id: int, form: type[Form], template: str, service, verb: str, heading: str, **extra
+):
+    """The confirmation step of one of the asset's state changes."""
+    session, actor = db.session(), current_actor()
+    asset = registers.get_asset(session, actor, asset_id)
+    currencies = choices.currencies(session, actor)
+
+    def prepare(f: Form) -> None:
+        for field in f:
+            if isinstance(field, MoneyField):
+                field.currencies = currencies
+
+    def act(f: Form):
+        return posted_by(
+            session, lambda: service(session, actor=actor, asset_id=asset_id, **f.values())
+        )
+
+    def finished(result):
+        _asset, entries = result
+        return done(f"{verb} {entries_note(entries)}".strip(), "web.assets.show", asset_id=asset_id)
+
+    step = Step(
+        form=form, template=template, act=act, finished=finished, heading=heading,
+        prepare=prepare, **extra,
+    )  # fmt: skip
+    return take(step, asset=asset)
+
+
+@bp.route("/assets/<int:asset_id>/forfeit", methods=["GET", "POST"])
+@requires(access.MANAGE_ASSETS)
+def forfeit(asset_id: int):
+    return _step(
+        asset_id, ForfeitForm, "assets/forfeit.html", assets.forfeit_asset,
+        _("Asset %(id)d forfeited.", id=asset_id),
+        _("Check the forfeiture before it is recorded"),
+        button=lambda f: _("Forfeit asset %(id)d", id=asset_id)
+        + (f" ({money(f.value.data)})" if f.value.data else ""),
+    )  # fmt: skip
+
+
+@bp.route("/assets/<int:asset_id>/liquidate", methods=["GET", "POST"])
+@requires(access.MANAGE_ASSETS)
+def liquidate(asset_id: int):
+    return _step(
+        asset_id, LiquidateForm, "assets/liquidate.html", assets.liquidate_asset,
+        _("Sale of asset %(id)d recorded.", id=asset_id),
+        _("Check the sale before it is recorded"),
+        button=lambda f: _("Record the sale for %(amount)s", amount=money(f.proceeds.data)),
+    )  # fmt: skip
+
+
+@bp.route("/assets/<int:asset_id>/release", methods=["GET", "POST"])
+@requires(access.MANAGE_ASSETS)
+def release(asset_id: int):
+    return _step(
+        asset_id, ReleaseForm, "assets/release.html", assets.release_asset,
+        _("Asset %(id)d released.", id=asset_id),
+        _("Check the release before it is recorded"),
+        button=lambda f: _("Release asset %(id)d", id=asset_id),
+        warning=_("A released asset goes back to its owner. This cannot be undone."),
+    )  # fmt: skip
