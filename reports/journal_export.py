@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -340,14 +340,78 @@ def _one_line(text: str) -> str:
     return re.sub(r"[\r\n\t\v\f\x00-\x1f\x7f\u2028\u2029]+", " ", text).strip()
 
 
+# -- what both journals write alike -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Syntax:
+    """How one tool writes what both journals hold: metadata, and a posting's amount."""
+
+    #: The indent of a transaction's lines (twice that for a posting's metadata).
+    indent: str
+    #: In front of a metadata line (Ledger's tags live in comments).
+    comment: str
+    #: A text value, written the way the tool reads text.
+    text: Callable[[str], str]
+    #: ``(amount, currency)`` as a posting writes them.
+    money: Callable[[str, str], str]
+
+    def metadata(self, depth: int, key: str, value: str | int) -> str:
+        """``key: value`` under a transaction (depth 1) or a posting (depth 2); numbers as
+        they are, text as the tool reads text."""
+        shown = value if isinstance(value, int) else self.text(value)
+        return f"{self.indent * depth}{self.comment}{key}: {shown}"
+
+    def posting(self, account: str, amount: str, currency: str) -> str:
+        return f"{self.indent}{account}  {self.money(amount, currency)}"
+
+
+def _header(plan: _Plan, tool: str) -> Iterator[str]:
+    for line in plan.header_lines(tool):
+        yield f"; {line}"
+    yield ""
+
+
+def _opening_postings(plan: _Plan, syntax: _Syntax) -> Iterator[str]:
+    """The opening balances transaction's postings (after its header, which each tool writes)."""
+    for code, total in sorted(plan.opening.items()):
+        yield syntax.posting(plan.accounts[code][0], plan.amount(total), plan.currency)
+    yield ""
+
+
+def _entry_metadata(entry: _Entry, syntax: _Syntax) -> Iterator[str]:
+    """What a transaction says about its journal entry: number, event, hash, what it reverses,
+    the record it came from."""
+    yield syntax.metadata(1, "entry", entry.number)
+    yield syntax.metadata(1, "event", entry.event)
+    yield syntax.metadata(1, "hash", entry.hash)
+    if entry.reverses is not None:
+        yield syntax.metadata(1, "reverses", entry.reverses)
+    if entry.source:
+        yield syntax.metadata(1, "source", entry.source)
+
+
+def _entry_postings(plan: _Plan, entry: _Entry, syntax: _Syntax) -> Iterator[str]:
+    """Each posting in the functional currency, with its victim (by code), its dimensions and
+    the original amount of a foreign one; then the blank line that ends the transaction."""
+    for posting in entry.postings:
+        yield syntax.posting(posting.account, plan.amount(posting.amount), plan.currency)
+        if posting.victim:
+            yield syntax.metadata(2, "victim", posting.victim)
+        for label, value in posting.dims:
+            yield syntax.metadata(2, label, value)
+        original = _original(plan, posting)
+        if original:
+            yield syntax.metadata(2, "original", original)
+    yield ""
+
+
 # -- Ledger / hledger ----------------------------------------------------------------------
 
 
 def _ledger(plan: _Plan, entries: Iterator[_Entry]) -> Iterator[str]:
     cur = plan.currency
-    for line in plan.header_lines("hledger and Ledger"):
-        yield f"; {line}"
-    yield ""
+    yield from _header(plan, "hledger and Ledger")
     yield f"commodity {cur}"
     yield f"    format {cur} {_ledger_format(plan)}"
     yield ""
@@ -360,31 +424,14 @@ def _ledger(plan: _Plan, entries: Iterator[_Entry]) -> Iterator[str]:
             f"{plan.date_from.isoformat()}"
         )
         yield "    ; not a journal entry: the balances this export starts from"
-        for code, total in sorted(plan.opening.items()):
-            yield f"    {plan.accounts[code][0]}  {cur} {plan.amount(total)}"
-        yield ""
+        yield from _opening_postings(plan, LEDGER)
     for entry in entries:
         description = _ledger_description(entry.memo)
         yield f"{entry.value_date.isoformat()} * ({entry.number}) {description}"
-        yield f"    ; entry: {entry.number}"
-        yield f"    ; event: {_ledger_tag_value(entry.event)}"
-        yield f"    ; hash: {entry.hash}"
-        if entry.reverses is not None:
-            yield f"    ; reverses: {entry.reverses}"
-        if entry.source:
-            yield f"    ; source: {_ledger_tag_value(entry.source)}"
+        yield from _entry_metadata(entry, LEDGER)
         if description != entry.memo:
             yield f"    ; memo: {json.dumps(entry.memo, ensure_ascii=False)}"
-        for posting in entry.postings:
-            yield f"    {posting.account}  {cur} {plan.amount(posting.amount)}"
-            if posting.victim:
-                yield f"        ; victim: {_ledger_tag_value(posting.victim)}"
-            for label, value in posting.dims:
-                yield f"        ; {label}: {value}"
-            original = _original(plan, posting)
-            if original:
-                yield f"        ; original: {original}"
-        yield ""
+        yield from _entry_postings(plan, entry, LEDGER)
     if plan.latest is not None:
         yield (
             f"{plan.latest.isoformat()} * Closing balances per the fund's trial balance "
@@ -420,9 +467,7 @@ def _ledger_tag_value(text: str) -> str:
 
 def _beancount(plan: _Plan, entries: Iterator[_Entry]) -> Iterator[str]:
     cur = plan.currency
-    for line in plan.header_lines("Beancount"):
-        yield f"; {line}"
-    yield ""
+    yield from _header(plan, "Beancount")
     yield f"option {_string('title')} {_string(plan.fund_name)}"
     yield f"option {_string('operating_currency')} {_string(cur)}"
     yield ""
@@ -437,28 +482,11 @@ def _beancount(plan: _Plan, entries: Iterator[_Entry]) -> Iterator[str]:
             + _string(f"Opening balances from the entries dated before {plan.date_from}")
         )
         yield '  note: "not a journal entry: the balances this export starts from"'
-        for code, total in sorted(plan.opening.items()):
-            yield f"  {plan.accounts[code][0]}  {plan.amount(total)} {cur}"
-        yield ""
+        yield from _opening_postings(plan, BEANCOUNT)
     for entry in entries:
         yield f"{entry.value_date.isoformat()} * {_string(entry.memo)}"
-        yield f"  entry: {entry.number}"
-        yield f"  event: {_string(entry.event)}"
-        yield f"  hash: {_string(entry.hash)}"
-        if entry.reverses is not None:
-            yield f"  reverses: {entry.reverses}"
-        if entry.source:
-            yield f"  source: {_string(entry.source)}"
-        for posting in entry.postings:
-            yield f"  {posting.account}  {plan.amount(posting.amount)} {cur}"
-            if posting.victim:
-                yield f"    victim: {_string(posting.victim)}"
-            for label, value in posting.dims:
-                yield f"    {label}: {value}"
-            original = _original(plan, posting)
-            if original:
-                yield f"    original: {_string(original)}"
-        yield ""
+        yield from _entry_metadata(entry, BEANCOUNT)
+        yield from _entry_postings(plan, entry, BEANCOUNT)
     if plan.latest is not None:
         # A balance directive holds at the start of its day: the day after the last entry.
         asserted = (plan.latest + timedelta(days=1)).isoformat()
@@ -482,3 +510,7 @@ def _string(text: str) -> str:
         .replace("\t", "\\t")
     )
     return f'"{escaped}"'
+
+
+LEDGER = _Syntax("    ", "; ", _ledger_tag_value, lambda amount, currency: f"{currency} {amount}")
+BEANCOUNT = _Syntax("  ", "", _string, lambda amount, currency: f"{amount} {currency}")

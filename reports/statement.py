@@ -5,7 +5,7 @@ A :class:`Statement` is a title, the metadata every statement must show
 head hash and entry count it was built from), columns, rows and totals.
 Rows may be a generator (a general ledger of 200,000 postings is streamed,
 never held); then ``row_count`` says how many there will be, so the PDF can
-print "Page X of Y" without a second pass.
+print "Page X of Y" without a second pass. A list of rows counts itself.
 
 Money cells hold integer minor units: a ``money`` column has the fund's
 functional currency; a ``money_in`` column takes its currency from another
@@ -76,6 +76,10 @@ class Statement:
     notes: list[str] = field(default_factory=list)
     subtitle: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.row_count is None and isinstance(self.rows, list):
+            self.row_count = len(self.rows)
+
     def iter_rows(self) -> Iterator[dict]:
         yield from self.rows
 
@@ -90,3 +94,14 @@ class Statement:
 def functional_amounts(meta: Meta, **amounts: int) -> dict[str, Money]:
     """Summary figures in the functional currency, as money: the JSON says their currency."""
     return {name: Money(minor, meta.functional_currency) for name, minor in amounts.items()}
+
+
+def dated_summary(meta: Meta, **amounts: int) -> dict:
+    """A summary that says when its figures hold (``as_of``, or ``from`` and ``to``), then the
+    figures themselves in the functional currency."""
+    if meta.as_of is not None:
+        when = {"as_of": meta.as_of.isoformat()}
+    else:
+        start = meta.date_from.isoformat() if meta.date_from else None
+        when = {"from": start, "to": meta.date_to.isoformat()}
+    return when | functional_amounts(meta, **amounts)

@@ -21,6 +21,7 @@ from ledger.lookup import fetch
 from ledger.models import Account, Asset, Award, Case, JournalEntry, Posting
 from ledger.models.base import summed
 from ledger.money import Money, format_money
+from ledger.reads.lists import filtered
 from reports.context import ReportRequest, make_meta
 from reports.statement import Column, Statement
 from reports.statements.awards import award_movements
@@ -44,9 +45,7 @@ def asset_register(session: Session, request: ReportRequest) -> Statement:
     meta = make_meta(session, request, point_in_time=True)
     as_of = meta.as_of
     query = select(Asset).where(Asset.seized_on <= as_of).order_by(Asset.id)
-    if request.case_id is not None:
-        query = query.where(Asset.case_id == request.case_id)
-    assets = list(session.scalars(query))
+    assets = list(session.scalars(filtered(query, (Asset.case_id, request.case_id))))
     held = _per_asset(session, HELD_FOR_SALE, as_of)
     escrow = _per_asset(session, ESCROW, as_of)
     rows, under_seizure = [], defaultdict(lambda: [0, 0])
@@ -78,12 +77,11 @@ def asset_register(session: Session, request: ReportRequest) -> Statement:
     ]
     totals = {"asset": "Total", "carrying": sum(held.values()), "escrow": sum(escrow.values())}
     return Statement(
-        slug="asset-register",
-        title="Seized-asset register",
-        meta=meta,
-        columns=ASSET_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
+        "asset-register",
+        "Seized-asset register",
+        meta,
+        ASSET_COLUMNS,
+        rows,
         totals=totals,
         notes=notes,
         summary={
@@ -198,13 +196,12 @@ def case_statement(session: Session, request: ReportRequest) -> Statement:
     rows.append({"_style": "subtotal", "item": "Owed to victims of the case", "functional": owed})
     net = case_net_proceeds(session, case.id)
     return Statement(
-        slug="case-statement",
-        title="Case statement",
+        "case-statement",
+        "Case statement",
+        meta,
+        CASE_COLUMNS,
+        rows,
         subtitle=f"{case.reference} · {case.title} · {case.court}",
-        meta=meta,
-        columns=CASE_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
         notes=[
             f"Net proceeds still available for distribution to this case's awards: "
             f"{format_money(Money(net, meta.functional_currency))} (today)."

@@ -22,6 +22,7 @@ from ledger.models import Account, Award, Disbursement, JournalEntry, Posting, V
 from ledger.models.base import summed
 from ledger.money import Money, format_money
 from ledger.reads.awards import is_abroad
+from ledger.reads.lists import filtered
 from reports.context import ReportRequest, make_meta
 from reports.statement import Column, Statement
 
@@ -90,11 +91,11 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
     """Every award with what is paid, cancelled and still owed, aged from its order date."""
     meta = make_meta(session, request, point_in_time=True)
     as_of = meta.as_of
-    query = select(Award).where(Award.ordered_on <= as_of).order_by(Award.id)
-    if request.court_user_id is not None:
-        query = query.where(Award.court_user_id == request.court_user_id)
-    if request.case_id is not None:
-        query = query.where(Award.case_id == request.case_id)
+    query = filtered(
+        select(Award).where(Award.ordered_on <= as_of).order_by(Award.id),
+        (Award.court_user_id, request.court_user_id),
+        (Award.case_id, request.case_id),
+    )
     awards = list(session.scalars(query))
     figures = award_movements(session, as_of, [a.id for a in awards])
     unclaimed = set(
@@ -143,12 +144,11 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
     if request.court_user_id is not None:
         notes.insert(0, "Only the awards registered by this court are shown.")
     return Statement(
-        slug="awards-register",
-        title="Awards register",
-        meta=meta,
-        columns=AWARD_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
+        "awards-register",
+        "Awards register",
+        meta,
+        AWARD_COLUMNS,
+        rows,
         totals={"award": "Total", "carrying": total},
         notes=notes,
         summary={
@@ -229,13 +229,12 @@ def victim_statement(session: Session, request: ReportRequest) -> Statement:
         f"{victim.payment_currency}"
     )
     return Statement(
-        slug="victim-statement",
-        title="Victim statement",
+        "victim-statement",
+        "Victim statement",
+        meta,
+        VICTIM_COLUMNS,
+        rows,
         subtitle=subtitle,
-        meta=meta,
-        columns=VICTIM_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
         totals={"what": "Still owed (carrying value)", "functional": carrying},
         notes=[
             "Amounts owed are positive; payments and cancellations reduce them. "

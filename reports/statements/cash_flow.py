@@ -18,7 +18,7 @@ from ledger.balances import balances_as_of
 from ledger.models import Account, JournalEntry, Posting
 from ledger.money import Money
 from reports.context import ReportRequest, make_meta
-from reports.statement import Meta, Statement, functional_amounts
+from reports.statement import Meta, Statement, dated_summary
 from reports.statements.financial import (
     LINE_COLUMNS,
     chart_accounts,
@@ -160,17 +160,14 @@ def cash_flow(session: Session, request: ReportRequest) -> Statement:
         for a in cash_accounts
     ]
     return Statement(
-        slug="cash-flow",
-        title="Cash-flow statement",
+        "cash-flow",
+        "Cash-flow statement",
+        meta,
+        LINE_COLUMNS,
+        rows,
         subtitle="direct method",
-        meta=meta,
-        columns=LINE_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
         summary={
-            "from": date_from.isoformat() if date_from else None,
-            "to": date_to.isoformat(),
-            **functional_amounts(
+            **dated_summary(
                 meta,
                 opening_cash=opening,
                 net_operating_cash=operating,

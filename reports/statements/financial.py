@@ -34,7 +34,7 @@ from ledger.errors import Invalid
 from ledger.models import Account, Asset, JournalEntry, Posting
 from ledger.money import Money, format_amount
 from reports.context import ReportRequest, make_meta
-from reports.statement import Column, Meta, Statement, functional_amounts
+from reports.statement import Column, Meta, Statement, dated_summary
 
 SIGN = {"asset": 1, "expense": 1, "liability": -1, "net_assets": -1, "revenue": -1}
 
@@ -147,15 +147,13 @@ def financial_position(session: Session, request: ReportRequest) -> Statement:
     )
     seized = _seized_non_cash(session, as_of)
     return Statement(
-        slug="financial-position",
-        title="Statement of financial position",
-        meta=meta,
-        columns=ACCOUNT_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
+        "financial-position",
+        "Statement of financial position",
+        meta,
+        ACCOUNT_COLUMNS,
+        rows,
         summary={
-            "as_of": as_of.isoformat(),
-            **functional_amounts(
+            **dated_summary(
                 meta,
                 total_assets=total_assets,
                 total_liabilities=total_liabilities,
@@ -231,19 +229,14 @@ def financial_performance(session: Session, request: ReportRequest) -> Statement
     surplus = revenue - expenses
     rows.append({"_style": "total", "line": "Surplus (deficit) for the period", "amount": surplus})
     return Statement(
-        slug="financial-performance",
-        title="Statement of financial performance",
-        meta=meta,
-        columns=ACCOUNT_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
-        summary={
-            "from": date_from.isoformat() if date_from else None,
-            "to": date_to.isoformat(),
-            **functional_amounts(
-                meta, total_revenue=revenue, total_expenses=expenses, surplus=surplus
-            ),
-        },
+        "financial-performance",
+        "Statement of financial performance",
+        meta,
+        ACCOUNT_COLUMNS,
+        rows,
+        summary=dated_summary(
+            meta, total_revenue=revenue, total_expenses=expenses, surplus=surplus
+        ),
         notes=[
             "Year-end closing entries (a year's result moved to "
             f"{FUND_BALANCE} Fund balance) are left out."
@@ -315,26 +308,21 @@ def net_assets(session: Session, request: ReportRequest) -> Statement:
         }
     )
     return Statement(
-        slug="net-assets",
-        title="Statement of changes in net assets",
-        meta=meta,
-        columns=NET_ASSET_COLUMNS,
-        rows=rows,
-        row_count=len(rows),
-        summary={
-            "from": date_from.isoformat() if date_from else None,
-            "to": date_to.isoformat(),
-            **functional_amounts(
-                meta,
-                opening_net_assets=opening,
-                surplus=surplus,
-                other_movements_in_net_assets=other,
-                closing_net_assets=closing,
-                opening_fund_balance=opening_fund,
-                closing_fund_balance=closing_fund,
-                closed_into_fund_balance=closed,
-            ),
-        },
+        "net-assets",
+        "Statement of changes in net assets",
+        meta,
+        NET_ASSET_COLUMNS,
+        rows,
+        summary=dated_summary(
+            meta,
+            opening_net_assets=opening,
+            surplus=surplus,
+            other_movements_in_net_assets=other,
+            closing_net_assets=closing,
+            opening_fund_balance=opening_fund,
+            closing_fund_balance=closing_fund,
+            closed_into_fund_balance=closed,
+        ),
         notes=[
             "Net assets are assets less liabilities: the fund balance "
             f"({FUND_BALANCE}) and the surplus not yet closed into it.",

@@ -67,20 +67,19 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
                 "memo": row.memo,
                 "original": row.original_amount,
                 "currency": row.currency,
-                "debit": row.amount if row.amount > 0 else None,
-                "credit": -row.amount if row.amount < 0 else None,
+                **_debit_or_credit(row.amount),
                 "balance": sign * running,
             }
         yield {"_style": "subtotal", "memo": "Closing balance", "balance": sign * closing}
 
     debits, credits = _sides(session, query)
     return Statement(
-        slug="general-ledger",
-        title="General ledger",
+        "general-ledger",
+        "General ledger",
+        meta,
+        LEDGER_COLUMNS,
+        rows(),
         subtitle=f"{account.code} {account.name}",
-        meta=meta,
-        columns=LEDGER_COLUMNS,
-        rows=rows(),
         row_count=count + 2,
         totals={"memo": "Movements in the period", "debit": debits, "credit": credits},
         summary={
@@ -108,8 +107,7 @@ def journal(session: Session, request: ReportRequest) -> Statement:
                 "event": row.event,
                 "memo": row.memo,
                 "account": row.code,
-                "debit": row.amount if row.amount > 0 else None,
-                "credit": -row.amount if row.amount < 0 else None,
+                **_debit_or_credit(row.amount),
                 "original": row.original_amount,
                 "currency": row.currency,
                 "victim": row.victim,
@@ -117,14 +115,19 @@ def journal(session: Session, request: ReportRequest) -> Statement:
 
     debits, credits = _sides(session, query)
     return Statement(
-        slug="journal",
-        title="Journal",
-        meta=meta,
-        columns=JOURNAL_COLUMNS,
-        rows=rows(),
+        "journal",
+        "Journal",
+        meta,
+        JOURNAL_COLUMNS,
+        rows(),
         row_count=count,
         totals={"entry": "Total", "debit": debits, "credit": credits},
     )
+
+
+def _debit_or_credit(amount: int) -> dict[str, int | None]:
+    """A debit-positive amount in the debit column or in the credit column."""
+    return {"debit": amount if amount > 0 else None, "credit": -amount if amount < 0 else None}
 
 
 def _sides(session: Session, query) -> tuple[int, int]:

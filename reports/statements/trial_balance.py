@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from ledger.balances import trial_balance
 from reports.context import ReportRequest, make_meta
-from reports.statement import Column, Statement
+from reports.statement import Column, Statement, dated_summary
 
 COLUMNS = [
     Column("code", "Account", width=0.8),
@@ -24,12 +24,11 @@ def build(session: Session, request: ReportRequest) -> Statement:
         for line in tb.lines
     ]
     return Statement(
-        slug="trial-balance",
-        title="Trial balance",
-        meta=meta,
-        columns=COLUMNS,
-        rows=rows,
-        row_count=len(rows),
+        "trial-balance",
+        "Trial balance",
+        meta,
+        COLUMNS,
+        rows,
         totals={"debit": tb.total_debit, "credit": tb.total_credit},
-        summary={"as_of": meta.as_of.isoformat()},
+        summary=dated_summary(meta),
     )
