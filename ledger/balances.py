@@ -159,7 +159,7 @@ def account_activity(
         base = base.where(JournalEntry.value_date <= date_to)
     opening = 0
     if date_from is not None:
-        opening = _sum_before(session, account.id, date_from)
+        opening = sum_before(session, account.id, date_from)
         base = base.where(JournalEntry.value_date >= date_from)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     ordered = base.order_by(*order)
@@ -184,7 +184,8 @@ def account_activity(
     return ActivityPage(opening, lines, total)
 
 
-def _sum_before(session: Session, account_id: int, day: date) -> int:
+def sum_before(session: Session, account_id: int, day: date) -> int:
+    """An account's balance (functional, debit-positive) from the postings dated before ``day``."""
     return int(
         session.scalar(
             select(summed(Posting.amount))

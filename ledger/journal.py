@@ -64,6 +64,22 @@ class Line:
         return cls(account, -amount, None if original is None else -original, **dims)
 
 
+class DebitCredit:
+    """A read-side line whose ``amount`` is functional minor units, debit-positive (as a
+    :class:`Line`'s), shown as money in the ``debit`` or the ``credit`` column."""
+
+    amount: int
+    functional: str
+
+    @property
+    def debit(self) -> Money | None:
+        return Money(self.amount, self.functional) if self.amount > 0 else None
+
+    @property
+    def credit(self) -> Money | None:
+        return Money(-self.amount, self.functional) if self.amount < 0 else None
+
+
 def debit_credit(
     debit: str, credit: str, amount: int, original: Money | None = None, **dims
 ) -> list[Line]:

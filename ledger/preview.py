@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.fund import functional_currency
+from ledger.journal import DebitCredit
 from ledger.models import Account, JournalEntry, JournalHead, Posting
 from ledger.money import Money
 
@@ -25,21 +26,13 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class PreviewLine:
+class PreviewLine(DebitCredit):
     account: str
     name: str
     #: Functional minor units, debit-positive.
     amount: int
     original: Money
     functional: str
-
-    @property
-    def debit(self) -> Money | None:
-        return Money(self.amount, self.functional) if self.amount > 0 else None
-
-    @property
-    def credit(self) -> Money | None:
-        return Money(-self.amount, self.functional) if self.amount < 0 else None
 
     @property
     def foreign(self) -> bool:

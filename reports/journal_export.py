@@ -54,6 +54,7 @@ from ledger.fund import get_fund
 from ledger.models import Account, JournalEntry, JournalHead, Posting
 from ledger.models.journal import GENESIS_HASH
 from ledger.money import Money, exponent
+from ledger.reads.lists import dated
 from reports import queries
 
 #: format → (media type, file extension).
@@ -213,15 +214,15 @@ def _plan(session: Session, date_from: date | None, date_to: date | None) -> _Pl
             select(Account.code, Account.name, Account.type).order_by(Account.code)
         )
     }
-    in_range = _entry_filter(head_number, date_from, date_to)
+    extent = select(
+        func.count(),
+        func.min(JournalEntry.number),
+        func.max(JournalEntry.number),
+        func.min(JournalEntry.value_date),
+        func.max(JournalEntry.value_date),
+    ).where(JournalEntry.number <= head_number)
     entries, first_number, last_number, first_day, last_day = session.execute(
-        select(
-            func.count(),
-            func.min(JournalEntry.number),
-            func.max(JournalEntry.number),
-            func.min(JournalEntry.value_date),
-            func.max(JournalEntry.value_date),
-        ).where(*in_range)
+        dated(extent, JournalEntry.value_date, date_from, date_to)
     ).one()
     opening: dict[str, int] = {}
     if date_from is not None:
@@ -256,15 +257,6 @@ def _as_date(value) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
-
-
-def _entry_filter(head_number: int, date_from: date | None, date_to: date | None) -> list:
-    where = [JournalEntry.number <= head_number]
-    if date_from is not None:
-        where.append(JournalEntry.value_date >= date_from)
-    if date_to is not None:
-        where.append(JournalEntry.value_date <= date_to)
-    return where
 
 
 def _sums(session: Session, head_number: int, condition) -> dict[str, int]:

@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import Account, JournalEntry, Posting, Victim
-from ledger.models.base import summed
+from ledger.reads.lists import dated, filtered
 
 BATCH = 2000
 
@@ -53,20 +53,5 @@ def postings_query(
         .join(Account, Account.id == Posting.account_id)
         .outerjoin(Victim, Victim.id == Posting.victim_id)
     )
-    if account_id is not None:
-        query = query.where(Posting.account_id == account_id)
-    if date_from is not None:
-        query = query.where(JournalEntry.value_date >= date_from)
-    if date_to is not None:
-        query = query.where(JournalEntry.value_date <= date_to)
-    return query
-
-
-def sum_before(session: Session, account_id: int, day: date) -> int:
-    return int(
-        session.scalar(
-            select(summed(Posting.amount))
-            .join(JournalEntry, JournalEntry.number == Posting.entry_number)
-            .where(Posting.account_id == account_id, JournalEntry.value_date < day)
-        )
-    )
+    query = filtered(query, (Posting.account_id, account_id))
+    return dated(query, JournalEntry.value_date, date_from, date_to)

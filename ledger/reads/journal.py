@@ -18,6 +18,7 @@ from ledger.access import Actor
 from ledger.balances import account_activity
 from ledger.chart import get_account as chart_account
 from ledger.fund import functional_currency
+from ledger.journal import DebitCredit
 from ledger.models import Account, AccountBalance, JournalEntry, Posting, Victim
 from ledger.money import Money
 from ledger.reads.lists import dated, filtered, one_row, row_of
@@ -25,7 +26,7 @@ from ledger.reads.paging import Page, PageRequest, ordering, paginate
 
 
 @dataclass(frozen=True)
-class PostingRow:
+class PostingRow(DebitCredit):
     line: int
     account: str
     account_name: str
@@ -38,14 +39,6 @@ class PostingRow:
     victim: str | None
     award_id: int | None
     asset_id: int | None
-
-    @property
-    def debit(self) -> Money | None:
-        return Money(self.amount, self.functional) if self.amount > 0 else None
-
-    @property
-    def credit(self) -> Money | None:
-        return Money(-self.amount, self.functional) if self.amount < 0 else None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.balances import sum_before
 from ledger.chart import get_account
 from ledger.errors import Invalid
 from ledger.models import JournalEntry, Posting
@@ -47,7 +48,7 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
         raise Invalid.field("account", "the general ledger needs an account code (account=1000)")
     account = get_account(session, request.account)
     meta = make_meta(session, request, point_in_time=False)
-    opening = queries.sum_before(session, account.id, meta.date_from) if meta.date_from else 0
+    opening = sum_before(session, account.id, meta.date_from) if meta.date_from else 0
     query = queries.postings_query(meta.date_from, meta.date_to, account.id).order_by(
         JournalEntry.value_date, JournalEntry.number, Posting.line
     )
