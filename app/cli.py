@@ -24,6 +24,7 @@ from ledger.errors import LedgerError
 from ledger.fund import initialise_fund
 from ledger.fx import import_ecb_csv
 from ledger.models import Fund
+from ledger.sign_in import create_setup_link
 from ledger.users import ROLES_HELP, create_token, create_user
 from ledger.verify import verify_books
 
@@ -96,6 +97,7 @@ def init() -> None:
         session, name=config["FUND_NAME"], functional_currency=config["FUNCTIONAL_CURRENCY"]
     )
     added = seed_chart(session, config["FUNCTIONAL_CURRENCY"])
+    secret = create_setup_link(session)
     db.commit()
     schema = (
         f"schema upgraded {before or 'empty'} -> {after}"
@@ -105,6 +107,12 @@ def init() -> None:
     click.echo(
         f"{schema}; {added} account(s) added; functional currency {config['FUNCTIONAL_CURRENCY']}"
     )
+    if secret is not None:
+        click.echo(
+            "No user yet. To create the first administrator, open this link within an hour "
+            f"(it works once):\n  {config['PUBLIC_URL'].rstrip('/')}/setup/{secret}\n"
+            "(or use `fundledger create-user NAME --role administrator`)."
+        )
 
 
 @click.command("create-user")

@@ -2,8 +2,8 @@
 database as something they cannot take.
 
 - A body above its limit (``MAX_JSON_BYTES`` for JSON and forms, ``MAX_UPLOAD_BYTES``
-  for a file upload) is 413 before it is read; a body without a length is cut
-  off at the upload limit by Werkzeug (``MAX_CONTENT_LENGTH``), also 413.
+  for a file upload) is 413 before it is read; a body sent without a length
+  (chunked) is read up to one byte past its limit, and is 413 if it has it.
 - A POST to the API with a body that is not JSON, where JSON is expected, is 415
   naming the type it takes; a JSON body that is not UTF-8 is 400 saying so.
 - JSON that Python's parser cannot read without an exception other than a
@@ -36,9 +36,10 @@ def accepts_files(handler: Callable) -> Callable:
 
 
 def init_app(app: Flask) -> None:
-    # Werkzeug's own ceiling, for bodies that come without a Content-Length.
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
-    app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_JSON_BYTES"]
+    # Werkzeug's own ceiling for every body. (Its per-field form memory limit is left at
+    # its default: Werkzeug applies it to each chunk of a multipart body, files included,
+    # so tying it to the JSON limit would refuse small uploads.)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1
     app.before_request(refuse_unreadable_input)
 
 
@@ -68,12 +69,21 @@ def _takes_files() -> bool:
 
 
 def _too_large() -> Response | None:
-    length = request.content_length
-    if length is None:
-        return None
     upload = request.mimetype in UPLOAD_TYPES
     limit = current_app.config["MAX_UPLOAD_BYTES" if upload else "MAX_JSON_BYTES"]
-    if length <= limit:
+    length = request.content_length
+    unsaid = length is None or (not length and request.environ.get("wsgi.input_terminated"))
+    if unsaid:
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        # No length said (chunked): read one byte past the limit to know, and keep what was
+        # read as the body (Werkzeug parses forms and JSON from this cache from now on).
+        data = _read_at_most(limit + 1)
+        if len(data) <= limit:
+            request._cached_data = data
+            return None
+        length = f"more than {limit}"
+    elif length <= limit:
         return None
     what = "an upload" if upload else "a request body"
     return problem(
@@ -84,6 +94,18 @@ def _too_large() -> Response | None:
     )
 
 
+def _read_at_most(size: int) -> bytes:
+    """Up to ``size`` bytes of the body (a stream may hand them over a piece at a time)."""
+    pieces, left = [], size
+    while left > 0:
+        piece = request.stream.read(left)
+        if not piece:
+            break
+        pieces.append(piece)
+        left -= len(piece)
+    return b"".join(pieces)
+
+
 def _wrong_content_type() -> Response | None:
     if request.method != "POST" or not request.path.startswith(API_PREFIX):
         return None
@@ -91,13 +113,17 @@ def _wrong_content_type() -> Response | None:
         return None  # no body at all: an action without input (approve, close…)
     if request.is_json or (request.mimetype in UPLOAD_TYPES and _takes_files()):
         return None
-    expected = "application/json or multipart/form-data" if _takes_files() else "application/json"
+    expected = _expected_types()
     return problem(
         415,
         "Unsupported Media Type",
         f"this endpoint takes {expected}, not {request.mimetype or 'a body without a type'}",
         {"Content-Type": [f"must be {expected}"]},
     )
+
+
+def _expected_types() -> str:
+    return "application/json or multipart/form-data" if _takes_files() else "application/json"
 
 
 def _unreadable_json() -> Response | None:

@@ -161,7 +161,8 @@ def _user_for(session: Session, actor: Actor, name: str) -> User:
     """User ``name``, if ``actor`` may manage its tokens: itself, or the operator for anyone."""
     if not isinstance(actor, Actor):
         raise TypeError(f"a service needs an Actor, not {type(actor).__name__}")
-    if actor.user_id is not None and actor.name != name:
+    operator = actor.user_id is None and actor.is_administrator
+    if not operator and actor.name != name:
         raise Forbidden("a user manages only their own API tokens")
     user = session.scalar(select(User).where(User.name == name))
     if user is None:

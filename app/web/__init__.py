@@ -26,7 +26,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup, escape
-from sqlalchemy.exc import DBAPIError
 
 from app import db
 from app.auth import is_api_request
@@ -37,8 +36,7 @@ from app.web.errors import error_page
 from app.web.forms import anchor_of
 from app.web.pages import page_numbers, url_with
 from ledger import access, next_steps
-from ledger.errors import LedgerError
-from ledger.fund import get_fund
+from ledger.reads.choices import fund_identity
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -132,12 +130,10 @@ TEMPLATE_GLOBALS = {
 def _fund() -> tuple[str, str]:
     """The fund's name and currency, read once per request (they never change)."""
     if "fund" not in g:
-        try:
-            fund = get_fund(db.session())
-            g.fund = (fund.name, fund.functional_currency)
-        except (LedgerError, DBAPIError):  # before `fundledger init`: pages still need a name
-            db.session().rollback()
-            g.fund = (current_app.config["FUND_NAME"], current_app.config["FUNCTIONAL_CURRENCY"])
+        g.fund = fund_identity(db.session()) or (  # before `fundledger init`: the config's
+            current_app.config["FUND_NAME"],
+            current_app.config["FUNCTIONAL_CURRENCY"],
+        )
     return g.fund
 
 

@@ -45,8 +45,8 @@ def line_chart(labels: list[str], series: list[Series], currency: str, title: st
         f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="chart-title">{escape(title)}</title>',
     ]
-    for fraction in (0, 0.5, 1):
-        value = int(bottom + span * fraction)
+    for halves in (0, 1, 2):  # the bottom, the middle and the top of the scale
+        value = bottom + span * halves // 2
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#b1b4b6" stroke-width="1"/>'

@@ -6,12 +6,13 @@ Plain (value, label) pairs for selects, each list one query.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ledger import access
 from ledger.access import Actor
 from ledger.fund import functional_currency
-from ledger.models import Account, Case, FxRate, Victim
+from ledger.models import Account, Case, Fund, FxRate, Victim
 
 
 def open_cases(session: Session, actor: Actor) -> list[tuple[int, str]]:
@@ -52,3 +53,14 @@ def victims(session: Session, actor: Actor) -> list[tuple[int, str]]:
         select(Victim.id, Victim.code, Victim.country_of_residence).order_by(Victim.id)
     )
     return [(victim_id, f"{code} ({country})") for victim_id, code, country in rows]
+
+
+def fund_identity(session: Session) -> tuple[str, str] | None:
+    """The fund's name and functional currency, or None before ``fundledger init``
+    (every page, the error pages included, shows the fund's name)."""
+    try:
+        fund = session.get(Fund, 1)
+    except DBAPIError:  # no schema yet
+        session.rollback()
+        return None
+    return None if fund is None else (fund.name, fund.functional_currency)

@@ -202,13 +202,6 @@ def test_an_upload_is_held_to_the_upload_limit_not_the_json_limit(client, sessio
         assert "bytes" not in problem["detail"], problem
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="request_guards.init_app sets MAX_FORM_MEMORY_SIZE to MAX_JSON_BYTES, and "
-    "Werkzeug 3.1's multipart decoder holds each chunk it receives (64 KiB) to that size, "
-    "file parts included: with a JSON limit under 64 KiB, every upload larger than the "
-    "JSON limit is 413 however far below the upload limit it is",
-)
 def test_with_a_small_json_limit_an_upload_is_still_held_to_the_upload_limit(small):
     content = RATES_FILE.read_bytes()  # real ECB rates, 3.6 KB
     assert JSON_LIMIT < len(content) < UPLOAD_LIMIT - 1024
@@ -224,13 +217,6 @@ def test_a_body_without_a_length_over_the_limit_writes_nothing(small, session_fa
     assert footprint(session_factory) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Werkzeug 3 cuts a body without a Content-Length off at MAX_CONTENT_LENGTH "
-    "without raising (LimitedStream.readall stops at the limit), so the guard reads a "
-    "truncated body and the answer is 400 'Invalid JSON body', not the 413 that "
-    "app/request_guards.py promises",
-)
 def test_a_body_without_a_length_over_the_limit_is_413(small):
     response = chunked(small, json.dumps(case_body(title="T" * UPLOAD_LIMIT)).encode())
     assert_problem(response, 413)

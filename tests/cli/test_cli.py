@@ -167,7 +167,13 @@ def test_init_creates_the_schema_then_changes_nothing_the_second_time(cli, ledge
     assert_ok(second)
     assert "nothing to upgrade" in second.stdout
     assert "0 account(s) added" in second.stdout
-    assert dump(ledger_engine) == before
+    # The books are untouched; only a new one-time set-up link is issued (no user yet),
+    # since the first one's secret is shown once and never kept.
+    after = dump(ledger_engine)
+    assert len(after.pop("setup_links")) == len(before.pop("setup_links")) + 1
+    assert after == before
+    for run in (first, second):
+        assert re.search(r"/setup/[\w-]{20,}", run.stdout), run.stdout
 
 
 def test_init_refuses_to_change_the_functional_currency(cli, ledger_engine):

@@ -16,7 +16,7 @@ from ledger.users import authenticate, create_token, create_user, revoke_tokens,
 from tests.conftest import OPERATOR
 
 PASSWORD = "correct horse battery staple"
-PRODUCTION_HASHER = users._hasher
+PRODUCTION_HASHER = users.PASSWORDS
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def cheap_argon2(monkeypatch):
 
     The production parameters are checked on their own below.
     """
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    monkeypatch.setattr(users, "PASSWORDS", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 def test_production_hasher_is_argon2id_with_owasp_parameters():
@@ -40,7 +40,7 @@ def test_login_upgrades_a_hash_made_with_weaker_parameters(db, monkeypatch):
     create_user(db, OPERATOR, "alice", "administrator", PASSWORD)
     db.commit()
     weak = db.scalar(select(User.password_hash).where(User.name == "alice"))
-    monkeypatch.setattr(users, "_hasher", PRODUCTION_HASHER)
+    monkeypatch.setattr(users, "PASSWORDS", PRODUCTION_HASHER)
     user = authenticate(db, "alice", PASSWORD)
     db.commit()
     assert user is not None and user.password_hash != weak
