@@ -192,9 +192,13 @@ def demo() -> None:
     db.commit()
     click.echo(
         f"demo fund built: {summary['entries']} journal entries, {summary['victims']} victims, "
-        f"{summary['awards']} awards; users demo-admin, demo-approver, demo-court, "
-        "demo-auditor (get a token with `fundledger create-token NAME`)"
+        f"{summary['awards']} awards"
     )
+    if summary["passwords"]:
+        click.echo("Sign in to the web pages as one of (passwords shown this once):")
+        for name, password in summary["passwords"].items():
+            click.echo(f"  {name:15} {password}")
+    click.echo("An API token for any of them: `fundledger create-token NAME`.")
 
 
 @click.command("rotate-pii-key")

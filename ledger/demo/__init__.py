@@ -10,7 +10,9 @@ reference rates (``eurofxref-sample.csv``).
 Every step goes through the same service a form, the API or an import calls,
 as the user the step names, so the demo obeys every rule real work does:
 four eyes, court scoping, closed months, the audit log. The users are created
-with random passwords; ``fundledger create-token NAME`` gives API access.
+with random passwords, returned once (``fundledger demo`` prints them) so that
+someone trying the demo can sign in; ``fundledger create-token NAME`` gives API
+access.
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ def build_demo(session: Session, actor: Actor, cipher: PiiCipher, *, today: date
     if session.scalar(select(func.count()).select_from(JournalEntry)):
         raise Conflict("the demo needs an empty fund: this database already has entries")
     fund = tomllib.loads(FUND.read_text(encoding="utf-8"))
-    actors = _users(session, actor, fund["users"])
+    actors, passwords = _users(session, actor, fund["users"])
     rates = (HERE / fund["rates"]).read_text(encoding="utf-8")
     import_ecb_csv(session, actor, rates, source="ECB reference rates (demo)")
     play = _Play(session, cipher, today, actors)
@@ -145,17 +147,20 @@ def build_demo(session: Session, actor: Actor, cipher: PiiCipher, *, today: date
             play.records[step["name"]] = record.id
     session.flush()
     return {
+        "passwords": passwords,
         "entries": session.scalar(select(func.count()).select_from(JournalEntry)),
         "victims": sum(step["step"] == "register_victim" for step in fund["steps"]),
         "awards": sum(step["step"] == "register_award" for step in fund["steps"]),
     }
 
 
-def _users(session: Session, actor: Actor, roles: dict[str, str]) -> dict[str, Actor]:
-    actors = {}
+def _users(session: Session, actor: Actor, roles: dict[str, str]):
+    """The demo's people as actors, and the passwords of those created now."""
+    actors, passwords = {}, {}
     for name, role in roles.items():
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
-            user = create_user(session, actor, name, role, secrets.token_urlsafe(24))
+            passwords[name] = secrets.token_urlsafe(12)
+            user = create_user(session, actor, name, role, passwords[name])
         actors[name] = Actor.of(user)
-    return actors
+    return actors, passwords
