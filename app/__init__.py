@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import db, errors, idempotency, pii, request_guards, unit_of_work
 from app.config import settings_from_env
@@ -56,6 +57,14 @@ def create_app(config: Mapping | None = None, instance_path: str | None = None) 
     app.before_request(idempotency.check_request)
     app.after_request(unit_of_work.finish_request)
     app.after_request(_security_headers)
+    if app.config.get("PROXIES"):  # behind a TLS-terminating proxy: docs/operations.md
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXIES"],
+            x_proto=app.config["PROXIES"],
+            x_host=app.config["PROXIES"],
+            x_port=app.config["PROXIES"],
+        )
     return app
 
 

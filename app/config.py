@@ -18,6 +18,7 @@
 | FUNDLEDGER_SESSION_MAX_HOURS | ``12``: a web session ends this long after signing in |
 | FUNDLEDGER_LOGIN_MAX_FAILURES | ``5``: failed sign-ins in a row that lock an account |
 | FUNDLEDGER_LOGIN_LOCKOUT_MINUTES | ``15``: how long a locked account stays locked |
+| FUNDLEDGER_PROXIES | ``0``: how many proxies in front set ``X-Forwarded-*`` (ProxyFix) |
 | FUNDLEDGER_PUBLIC_URL | ``http://127.0.0.1:5000``: the address people open (set-up link) |
 | FUNDLEDGER_LOGIN_RATE_LIMIT | ``20 per minute``: sign-in attempts per client address, per worker |
 """
@@ -64,6 +65,7 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
         "LOGIN_LOCKOUT": timedelta(minutes=_count(environ, "FUNDLEDGER_LOGIN_LOCKOUT_MINUTES", 15)),
         "LOGIN_RATE_LIMIT": environ.get("FUNDLEDGER_LOGIN_RATE_LIMIT", "20 per minute"),
         "PUBLIC_URL": environ.get("FUNDLEDGER_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "PROXIES": _count(environ, "FUNDLEDGER_PROXIES", 0, least=0),
         # Session cookies: never readable by scripts, not sent on cross-site POSTs, and
         # only over HTTPS in production (behind a TLS-terminating proxy: docs/operations.md).
         "SESSION_COOKIE_HTTPONLY": True,
@@ -72,12 +74,12 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
     }
 
 
-def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+def _count(environ: Mapping[str, str], name: str, default: int, least: int = 1) -> int:
     text = environ.get(name)
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= 100_000:
-        raise RuntimeError(f"{name} must be a whole number from 1 to 100000")
+    if not text.isdigit() or not least <= int(text) <= 100_000:
+        raise RuntimeError(f"{name} must be a whole number from {least} to 100000")
     return int(text)
 
 
