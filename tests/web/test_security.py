@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from werkzeug.middleware.proxy_fix import ProxyFix
-
 from app import create_app
 from app.db import dispose
 from tests.web.conftest import WebClient
