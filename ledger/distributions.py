@@ -10,10 +10,16 @@ still needing another administrator's approval.
 A case's net proceeds are its forfeiture revenue and disposal gains, less
 disposal losses and custody/disposal costs booked to it, less what its
 awards have been paid or committed in proposals (functional).
+
+:func:`plan_distribution` works a round out without taking it (every line:
+the award's weight, its floored share, whether it got a largest-remainder
+unit, and the amount in the award's currency), for a page to preview;
+:func:`distribute` takes the round from the same plan, so the two never differ.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
@@ -22,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ledger import access, audit, events
 from ledger.access import Actor
-from ledger.awards import pending_minor
+from ledger.awards import get_award, pending_minor
 from ledger.cases import get_case
 from ledger.chart import BANK, CUSTODY_COSTS, DISPOSAL_GAIN, DISPOSAL_LOSS, FORFEITURE_REVENUE
 from ledger.disbursements import free_cash, propose_disbursement
@@ -35,7 +41,7 @@ from ledger.models import Account, Award, Disbursement, Distribution, Posting
 from ledger.models.base import summed
 from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
-from ledger.prorata import allocate
+from ledger.prorata import split
 
 CASE_PROCEEDS = (FORFEITURE_REVENUE, DISPOSAL_GAIN, DISPOSAL_LOSS, CUSTODY_COSTS)
 
@@ -43,6 +49,67 @@ CASE_PROCEEDS = (FORFEITURE_REVENUE, DISPOSAL_GAIN, DISPOSAL_LOSS, CUSTODY_COSTS
 def get_distribution(session: Session, actor: Actor, distribution_id: object) -> Distribution:
     access.require(actor, access.READ_BOOKS)
     return fetch(session, Distribution, distribution_id, "distribution")
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """One open award's part of a round."""
+
+    award_id: int
+    case_reference: str
+    victim: str
+    #: How the proposal will pay (the victim's payment method).
+    method: str
+    #: What the award still needs, neither paid nor proposed, valued at the round's date
+    #: (functional): the award's weight in the round.
+    weight: Money
+    #: ``floor(amount * weight / Σ weights)`` (functional).
+    floor: Money
+    #: Whether one of the minor units left over went to this award (a largest remainder).
+    remainder_unit: bool
+    #: The floor plus the remainder unit (functional).
+    share: Money
+    #: The share in the award's currency: what is proposed (zero: no proposal this round).
+    amount: Money
+    #: The cash the proposal reserves (functional, at the round's date), within the share.
+    reserved: Money
+
+    @property
+    def proposed(self) -> bool:
+        return self.amount.minor > 0
+
+
+@dataclass(frozen=True)
+class DistributionPlan:
+    """A round worked out: every open award's line, in award order."""
+
+    amount: Money
+    on: date
+    case_id: int | None
+    case_reference: str | None
+    #: What the awards still need in all (Σ weights, functional).
+    needed: Money
+    lines: tuple[PlannedLine, ...]
+
+    @property
+    def proposals(self) -> list[PlannedLine]:
+        return [line for line in self.lines if line.proposed]
+
+    @property
+    def remainder_units(self) -> int:
+        return sum(line.remainder_unit for line in self.lines)
+
+
+def plan_distribution(
+    session: Session, actor: Actor, amount: Money, on: date, case_id: int | None = None
+) -> DistributionPlan:
+    """The round :func:`distribute` would make now, taking nothing (read-only).
+
+    Refused exactly as the round itself would be (the same checks, on the same fields).
+    """
+    access.require(actor, access.MANAGE_PAYMENTS)
+    _check_amount(amount, functional_currency(session))
+    return _plan(session, amount, on, case_id)
 
 
 def distribute(
@@ -60,46 +127,26 @@ def distribute(
     """
     access.require(actor, access.MANAGE_PAYMENTS)
     functional = functional_currency(session)
-    if amount.currency != functional:
-        raise Invalid.field("amount.currency", f"a distribution is made in {functional}")
-    if amount.minor <= 0:
-        raise Invalid.field("amount.amount", "must be greater than zero")
+    _check_amount(amount, functional)
     lock_books(session)
-    case = get_case(session, case_id, "case_id") if case_id is not None else None
-    weights, open_awards = _weights(session, case.id if case else None, on, functional)
-    if not weights:
-        raise Invalid.field("amount.amount", "no award has anything left to distribute to")
-    total_weight = sum(weights.values())
-    if amount.minor > total_weight:
-        raise Invalid.field(
-            "amount.amount",
-            f"exceeds what the awards still need ({Money(total_weight, functional).amount_string()}"
-            f" {functional}): propose those payments in full instead",
-        )
-    if amount.minor > free_cash(session):
-        raise Invalid.field("amount.amount", "exceeds the fund's available cash")
-    if case is not None and amount.minor > case_net_proceeds(session, case.id):
-        raise Invalid.field("amount.amount", f"exceeds the net proceeds of case {case.reference}")
+    plan = _plan(session, amount, on, case_id)
     round_ = Distribution(
         amount_minor=amount.minor,
         currency=functional,
-        case_id=case.id if case else None,
+        case_id=plan.case_id,
         decided_on=on,
         created_by=actor.name,
     )
     session.add(round_)
     session.flush()
-    for award_id, share in sorted(allocate(amount.minor, weights).items()):
-        award = open_awards[award_id]
-        part = _in_award_currency(session, award, share, weights[award_id], on, functional)
-        if part <= 0:
-            continue
+    for line in plan.proposals:
+        award = get_award(session, line.award_id)
         propose_disbursement(
             session,
             actor=actor,
             award_id=award.id,
-            amount=Money(part, award.currency),
-            method=method_for(award) if method_for else award.victim.payment_method,
+            amount=line.amount,
+            method=method_for(award) if method_for else line.method,
             on=on,
             distribution_id=round_.id,
         )
@@ -115,6 +162,62 @@ def distribute(
         session, actor, events.DISTRIBUTION_CREATED, "distribution", round_.id, after=after
     )
     return round_
+
+
+def _check_amount(amount: Money, functional: str) -> None:
+    if amount.currency != functional:
+        raise Invalid.field("amount.currency", f"a distribution is made in {functional}")
+    if amount.minor <= 0:
+        raise Invalid.field("amount.amount", "must be greater than zero")
+
+
+def _plan(session: Session, amount: Money, on: date, case_id: int | None) -> DistributionPlan:
+    """The round's lines, and every refusal of a round (its amount already checked)."""
+    functional = amount.currency
+    case = get_case(session, case_id, "case_id") if case_id is not None else None
+    weights, open_awards = _weights(session, case.id if case else None, on, functional)
+    if not weights:
+        raise Invalid.field("amount.amount", "no award has anything left to distribute to")
+    total_weight = sum(weights.values())
+    if amount.minor > total_weight:
+        raise Invalid.field(
+            "amount.amount",
+            f"exceeds what the awards still need ({Money(total_weight, functional).amount_string()}"
+            f" {functional}): propose those payments in full instead",
+        )
+    if amount.minor > free_cash(session):
+        raise Invalid.field("amount.amount", "exceeds the fund's available cash")
+    if case is not None and amount.minor > case_net_proceeds(session, case.id):
+        raise Invalid.field("amount.amount", f"exceeds the net proceeds of case {case.reference}")
+    lines = []
+    for award_id, share in sorted(split(amount.minor, weights).items()):
+        award = open_awards[award_id]
+        weight = weights[award_id]
+        part = _in_award_currency(session, award, share.amount, weight, on, functional)
+        proposed = Money(part, award.currency)
+        reserved = to_functional(session, proposed, on, functional) if part else 0
+        lines.append(
+            PlannedLine(
+                award_id=award.id,
+                case_reference=award.case.reference,
+                victim=award.victim.code,
+                method=award.victim.payment_method,
+                weight=Money(weight, functional),
+                floor=Money(share.floor, functional),
+                remainder_unit=bool(share.extra),
+                share=Money(share.amount, functional),
+                amount=proposed,
+                reserved=Money(reserved, functional),
+            )
+        )
+    return DistributionPlan(
+        amount=amount,
+        on=on,
+        case_id=case.id if case else None,
+        case_reference=case.reference if case else None,
+        needed=Money(total_weight, functional),
+        lines=tuple(lines),
+    )
 
 
 def _weights(

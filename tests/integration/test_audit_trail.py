@@ -549,6 +549,7 @@ READS = {
     "ledger.awards.visible_award": "an award if the actor may see it",
     "ledger.disbursements.visible_disbursement": "a payment if the actor may see it",
     "ledger.distributions.get_distribution": "a distribution round, for the books' readers",
+    "ledger.distributions.plan_distribution": "works a round out for its preview, takes nothing",
     "ledger.verify.verify_books": "recomputes the chains and balances, writes nothing",
     "ledger.users.list_tokens": "the actor's own tokens",
 }
