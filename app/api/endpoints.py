@@ -20,10 +20,10 @@ Two conventions make one method fit every register:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask_smorest import Blueprint
 from marshmallow import Schema
-from sqlalchemy.orm import Session
 
 from app import db
 from app.api.common import actor
@@ -32,6 +32,9 @@ from app.auth import requires
 from app.request_guards import accepts_files
 from ledger.access import Actor, Permission
 from ledger.validate import today_utc
+
+if TYPE_CHECKING:  # the session is only passed through: no SQL here
+    from sqlalchemy.orm import Session
 
 #: ``show(session, actor, key)``: one record as the core's read function shows it.
 Show = Callable[[Session, Actor, int], object]

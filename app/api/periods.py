@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy.orm import Session
 
 from app.api.endpoints import Resource
 from app.api.schemas import NoBody, PageArgs
@@ -17,6 +18,9 @@ from ledger.periods import close_month
 from ledger.reads import books
 from ledger.reads.books import PeriodRow
 from ledger.validate import today_utc
+
+if TYPE_CHECKING:  # the session is only passed through: no SQL here
+    from sqlalchemy.orm import Session
 
 blp = Blueprint("periods", __name__, url_prefix="/periods", description="Accounting periods")
 

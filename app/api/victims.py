@@ -7,10 +7,11 @@ role see the code and the plain fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump, validate
-from sqlalchemy.orm import Session
 
 from app import db, pii
 from app.api.common import actor
@@ -22,6 +23,9 @@ from ledger import access, victims
 from ledger.access import Actor
 from ledger.models.registers import PAYMENT_METHODS
 from ledger.reads import registers
+
+if TYPE_CHECKING:  # the session is only passed through: no SQL here
+    from sqlalchemy.orm import Session
 
 blp = Blueprint("victims", __name__, url_prefix="/victims", description="Victims")
 
