@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the session is only passed through: no SQL here
     from sqlalchemy.orm import Session
 
 #: ``show(session, actor, key)``: one record as the core's read function shows it.
-Show = Callable[[Session, Actor, int], object]
+Show = Callable[["Session", Actor, int], object]
 
 
 class Resource:
