@@ -35,7 +35,9 @@ def described(filters: FilterForm) -> str:
     for f in filters:
         if f.data in (None, "", []):
             continue
-        shown = dict(getattr(f, "choices", None) or []).get(f.data, f.data)
+        # A choice is a SelectChoice, which unpacks as (value, label, render_kw, optgroup).
+        labels = {value: text for value, text, *_ in getattr(f, "choices", None) or []}
+        shown = labels.get(f.data, f.data)
         parts.append(f"{f.label.text}: {shown}")
     return ", ".join(parts)
 
