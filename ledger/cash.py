@@ -164,7 +164,8 @@ def _check_escrow(asset, amount: Money, day: date) -> None:
     if asset is None:
         raise Invalid.field("asset_id", "interest on escrowed cash names the seized cash asset")
     if asset.kind != "cash" or asset.state != "seized":
-        raise Conflict(f"asset {asset.id} is not seized cash held in escrow")
+        message = f"asset {asset.id} is not seized cash held in escrow"
+        raise Conflict(message, {"asset_id": [message]})
     if amount.currency != asset.estimated_currency:
         raise Invalid.field("amount.currency", f"must be {asset.estimated_currency}, as the cash")
     if day < asset.seized_on:
