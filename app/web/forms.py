@@ -54,6 +54,12 @@ class Form(FlaskForm):
     def has_errors(self) -> bool:
         return bool(self.summary_errors) or any(f.errors for f in self)
 
+    def field_named(self, name: str) -> Field | None:
+        """The field that a name of the core's (``postings.0.account``) is about, when the
+        form knows better than its fields' names do (the rows of a FieldList); None lets
+        :func:`apply_refusal` find it by name."""
+        return None
+
     def values(self, *names: str) -> dict:
         """The parsed data of the named fields (all but the CSRF token if none are named)."""
         chosen = names or [f.name for f in self if f.name != "csrf_token"]
@@ -174,7 +180,9 @@ def apply_refusal(form: Form, exc: LedgerError, aliases: dict[str, str] | None =
         form.summary_errors.append(exc.detail)
         return
     for name, messages in exc.errors.items():
-        field = _field_for(form, name, aliases)
+        field = form.field_named(name)
+        if field is None:
+            field = _field_for(form, name, aliases)
         if field is None:
             form.summary_errors.extend(messages)
         else:

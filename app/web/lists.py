@@ -50,17 +50,27 @@ def show_list(
     slug: str,
     title: str,
     columns: list[Column],
-    row: Callable[[object], dict],
+    row: Callable[[object], dict] | None,
     totals: Callable[[list[dict]], dict] | None = None,
     per_page: int = 25,
+    rows_of: Callable[[object], list[dict]] | None = None,
     **context,
 ):
+    """The list's page, or with ``?format=`` every row it selects as a file.
+
+    ``rows_of`` (instead of ``row``) makes several rows of the file from one item
+    of the list: a journal entry is its postings.
+    """
     if not filters.validate():
         return render(template, form=filters, page=None, **context)
     values = chosen(filters)
     fmt = request.args.get("format")
     if fmt in TABLE_FORMATS:
-        rows = [row(item) for item in every_row(lambda page: read(page, values))]
+        items = every_row(lambda page: read(page, values))
+        if rows_of is not None:
+            rows = [line for item in items for line in rows_of(item)]
+        else:
+            rows = [row(item) for item in items]
         statement = list_statement(
             db.session(),
             current_actor(),
