@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from app.web import assets, auth, cases, dashboard
+from app.web import accounts, assets, auth, cases, cash, dashboard, journal
 
-VIEWS = (auth, dashboard, cases, assets)
+VIEWS = (auth, dashboard, cases, assets, cash, journal, accounts)
