@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from app.web import accounts, assets, auth, cases, cash, dashboard, journal
+from app.web import accounts, assets, auth, cases, cash, dashboard, journal, payments
 
-VIEWS = (auth, dashboard, cases, assets, cash, journal, accounts)
+VIEWS = (auth, dashboard, cases, assets, cash, journal, accounts, payments)
