@@ -294,7 +294,7 @@ def _validate(session: Session, lines: Sequence[Line], functional: str) -> list[
     if total != 0:
         raise Unbalanced(
             f"postings sum to {total} minor units, not zero",
-            {"postings": [f"debits and credits differ by {abs(total)} minor units"]},
+            {"postings": [f"debits and credits differ by {Money(abs(total), functional)}"]},
         )
     return legs
 

@@ -244,7 +244,7 @@ def test_unbalanced_entries_are_refused(db, session_factory):
     assert refusals(db, session_factory, Unbalanced, cases) == []
     with pytest.raises(Unbalanced) as caught:
         post(db, [Line.debit("5500", 1001), Line.credit("1000", 1000)])
-    assert "1 minor unit" in caught.value.errors["postings"][0]
+    assert "differ by EUR 0.01" in caught.value.errors["postings"][0]
 
 
 INVALID_LINES = [
