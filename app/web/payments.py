@@ -403,10 +403,10 @@ def distribute():
         heading=_("Check the round before its payments are proposed"),
         prepare=prepare,
         explanation=_(
-            "Each award's share is its part of what the awards still need (neither paid nor "
-            "proposed), floored to the cent; the cents left over go one each to the largest "
-            "remainders, ties to the lower award number. Nothing is paid yet: each share "
-            "becomes a proposed payment that another administrator must approve."
+            "Each award weighs what it still needs (neither paid nor proposed). Its share of "
+            "the amount is floored to the cent; the cents left over go one each to the awards "
+            "with the largest remainders, ties to the lower award number. Nothing is paid yet: "
+            "each share becomes a proposed payment that another administrator must approve."
         ),
         details=preview,
     )

@@ -181,6 +181,9 @@ class RoundPage:
     case_reference: str | None
     #: What the round's proposals add up to, per currency (the functional one first).
     totals: list[CurrencyTotal]
+    #: The functional cash they reserved when proposed (at most the round's amount: a share
+    #: in another currency is the largest amount whose value stays within it).
+    reserved: Money
 
 
 def round_page(session: Session, actor: Actor, distribution_id: int) -> RoundPage:
@@ -199,4 +202,7 @@ def round_page(session: Session, actor: Actor, distribution_id: int) -> RoundPag
         (CurrencyTotal(c, n, Money(total, c)) for c, (n, total) in sums.items()),
         key=lambda t: (t.currency != functional, t.currency),
     )
-    return RoundPage(found, reference, totals)
+    reserved = session.scalar(
+        select(summed(Disbursement.estimate_minor)).where(Disbursement.distribution_id == found.id)
+    )
+    return RoundPage(found, reference, totals, Money(int(reserved), functional))

@@ -505,7 +505,7 @@ def test_a_round_previews_every_line_then_proposes_exactly_those(web, fund, sess
         )
         for row in done.soup.select("table.govuk-table tbody tr")
     }
-    assert made == {award: cells[6].split(" reserves")[0] for award, cells in previewed.items()}
+    assert made == {award: cells[5].split(" reserves")[0] for award, cells in previewed.items()}
     again = web.confirm(preview, follow=False)  # the same confirmation once more
     assert again.status == 303 and count(session_factory, Distribution) == rounds + 1
 
