@@ -137,12 +137,17 @@ def account_choices(session: Session, actor: Actor) -> list[AccountChoice]:
     )
     return [
         AccountChoice(
-            code,
-            f"{code} {name}" + (f" ({currency})" if currency and currency != functional else ""),
-            currency or functional,
+            code, f"{code} {name}" + _named(currency, name, functional), currency or functional
         )
         for code, name, currency in rows
     ]
+
+
+def _named(currency: str | None, name: str, functional: str) -> str:
+    """`` (USD)`` after an account kept in a foreign currency, unless its name says so."""
+    if not currency or currency == functional or currency in name:
+        return ""
+    return f" ({currency})"
 
 
 @dataclass(frozen=True)
