@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from app.web import accounts, assets, auth, cases, cash, dashboard, journal, payments
+from app.web import accounts, assets, auth, cases, cash, dashboard, journal, payments, victims
 
-VIEWS = (auth, dashboard, cases, assets, cash, journal, accounts, payments)
+VIEWS = (auth, dashboard, cases, assets, victims, cash, journal, accounts, payments)
