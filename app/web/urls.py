@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
-from app.web import accounts, assets, auth, cases, cash, dashboard, journal, payments, victims
+from app.web import (
+    accounts,
+    assets,
+    auth,
+    awards,
+    cases,
+    cash,
+    dashboard,
+    journal,
+    payments,
+    victims,
+)
 
-VIEWS = (auth, dashboard, cases, assets, victims, cash, journal, accounts, payments)
+VIEWS = (auth, dashboard, cases, assets, victims, awards, cash, journal, accounts, payments)

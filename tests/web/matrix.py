@@ -31,6 +31,9 @@ class Expect:
     args: dict = field(default_factory=dict)
     #: Query string to add (a list's filters, a statement's choices).
     query: dict = field(default_factory=dict)
+    #: Roles the page admits that still may not see this record (a court, and an award
+    #: another court registered): they get 404, as if it did not exist.
+    out_of_scope: frozenset[str] = frozenset()
 
 
 def page(roles: frozenset[str], **args) -> Expect:
