@@ -66,7 +66,9 @@ def test_a_court_registers_an_award(page, live_server, assert_accessible, shots)
     page.fill("#bic", "RNCBROBU")
     page.select_option("#payment_currency", "EUR")
     press(page, "Register the victim")
-    assert "Victim registered with the code V-000006." in page.inner_text(".govuk-notification-banner")
+    assert "Victim registered with the code V-000006." in page.inner_text(
+        ".govuk-notification-banner"
+    )
     main = page.inner_text("main")
     assert "Mirela" not in main and "mirela@example.org" not in main and "RO49" not in main
     assert_accessible(page)
