@@ -25,7 +25,7 @@ from ledger.access import Actor
 from ledger.awards import dimensions
 from ledger.balances import balances_as_of
 from ledger.chart import AWARDS_PAYABLE, FUND_BALANCE, FX_GAIN, FX_LOSS
-from ledger.errors import Conflict, Invalid
+from ledger.errors import Conflict, Invalid, PeriodClosed
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
 from ledger.journal import Line, gain_or_loss, post_entry
@@ -43,7 +43,7 @@ def revalue(session: Session, *, actor: Actor, month: str) -> JournalEntry | Non
     Balances are those at the month end (from the postings dated up to it,
     earlier revaluations included), so an award ordered later is not restated
     into it, and running it again restates only what changed since: nothing,
-    when nothing did.
+    when nothing did. A closed month is refused, whether or not anything changed.
     """
     access.require(actor, access.MANAGE_BOOKS)
     year, mon = parse_month(month, "period")
@@ -51,6 +51,11 @@ def revalue(session: Session, *, actor: Actor, month: str) -> JournalEntry | Non
     if month_end >= today_utc():
         raise Invalid.field("period", f"{month} has not ended yet")
     lock_books(session)
+    if is_closed(session, month_end):
+        # Refused even when nothing would be restated: a closed month's figures are final.
+        raise PeriodClosed(
+            f"{month} is closed: it can no longer be revalued", {"period": [f"{month} is closed"]}
+        )
     functional = functional_currency(session)
     lines: list[Line] = []
     net = 0

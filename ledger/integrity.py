@@ -3,7 +3,9 @@
 ``GET /audit/verify`` only reads; the web's integrity page and ``fundledger
 verify`` run the check as a step an auditor or administrator takes, so the
 audit log (and the dashboard) can say when the books were last checked, by
-whom, and what the chain's head was then.
+whom, what the chain's head was then, and what was found wrong (the first
+:data:`PROBLEMS_KEPT` problems: what the check says names entries, accounts,
+awards and audit events, never a victim's personal data).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from ledger import audit, events
 from ledger.access import Actor
 from ledger.verify import VerifyResult, verify_books
 
+#: How many of the problems found the audit log keeps, word for word.
+PROBLEMS_KEPT = 50
+
 
 def run_check(session: Session, actor: Actor) -> VerifyResult:
     result = verify_books(session, actor)
@@ -22,6 +27,7 @@ def run_check(session: Session, actor: Actor) -> VerifyResult:
         "entries": result.entries,
         "head_hash": result.head_hash,
         "problems": len(result.problems),
+        "found": result.problems[:PROBLEMS_KEPT],
     }
     audit.record(session, actor, events.BOOKS_VERIFIED, "books", after=after)
     return result

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from ledger.access import Actor
+from ledger.errors import Invalid
 from ledger.fund import get_fund
 from ledger.models import JournalHead
 from reports.statement import Meta
@@ -40,9 +41,14 @@ class ReportRequest:
 
 
 def make_meta(session: Session, request: ReportRequest, *, point_in_time: bool) -> Meta:
+    """The statement's stamp; a period that ends before it starts is refused, naming ``from``
+    (every period statement, the journal and the general ledger included)."""
     fund = get_fund(session)
     head = session.get(JournalHead, 1)
     today = datetime.now(UTC).date()
+    date_to = request.date_to or today
+    if not point_in_time and request.date_from is not None and request.date_from > date_to:
+        raise Invalid.field("from", f"must not be after to ({date_to.isoformat()})")
     return Meta(
         fund_name=fund.name,
         functional_currency=fund.functional_currency,
@@ -52,6 +58,6 @@ def make_meta(session: Session, request: ReportRequest, *, point_in_time: bool) 
         entries=head.last_number,
         as_of=(request.as_of or today) if point_in_time else None,
         date_from=None if point_in_time else request.date_from,
-        date_to=None if point_in_time else (request.date_to or today),
+        date_to=None if point_in_time else date_to,
         locale=request.locale,
     )
