@@ -53,6 +53,9 @@ class Step:
     #: A sentence under the heading of the confirmation page.
     explanation: str | None = None
     warning: str | None = None
+    #: HTML under the explanation, from the parsed form: what else the step changes that no
+    #: entry shows (the months a close closes). Called only once the dry run has passed.
+    details: Callable[[Form], str] | None = None
 
 
 def take(step: Step, **context) -> Response | tuple:
@@ -76,6 +79,7 @@ def take(step: Step, **context) -> Response | tuple:
             step=step,
             entries=entries,
             button=step.button(form),
+            details=step.details(form) if step.details is not None else None,
             carried=[(k, v) for k, v in request.form.items(multi=True) if k not in NOT_CARRIED],
             **context,
         )
