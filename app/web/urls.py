@@ -10,9 +10,28 @@ from app.web import (
     cases,
     cash,
     dashboard,
+    integrity,
     journal,
     payments,
+    periods,
+    rates,
+    reports,
     victims,
 )
 
-VIEWS = (auth, dashboard, cases, assets, victims, awards, cash, journal, accounts, payments)
+VIEWS = (
+    auth,
+    dashboard,
+    cases,
+    assets,
+    victims,
+    awards,
+    cash,
+    journal,
+    accounts,
+    payments,
+    periods,
+    rates,
+    reports,
+    integrity,
+)
