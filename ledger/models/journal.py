@@ -78,7 +78,8 @@ class Posting(Base):
         ),
         CheckConstraint("length(currency) = 3", name="currency_code"),
         CheckConstraint("line >= 1", name="line_positive"),
-        Index("ix_postings_account_entry", "account_id", "entry_number"),
+        # With the amount: sums over ranges of entries read the index alone (migration 0004).
+        Index("ix_postings_account_entry_amount", "account_id", "entry_number", "amount"),
         Index("ix_postings_award", "award_id"),
         Index("ix_postings_victim", "victim_id"),
         Index("ix_postings_case", "case_id"),
