@@ -32,7 +32,7 @@ from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, option
 from app.web.lists import show_list
 from app.web.pages import done, refused, render
 from app.web.sessions import current_actor, recent_sign_in, requires
-from app.web.steps import Step, entries_note, take
+from app.web.steps import CONFIRM, STEP_FIELD, Step, entries_note, take
 from ledger import access, disbursements, distributions, labels
 from ledger.errors import Conflict, LedgerError
 from ledger.models.registers import DISBURSEMENT_STATES, PAYMENT_METHODS
@@ -373,14 +373,21 @@ def distribute():
         f.amount.currencies = [functional]
         f.case_id.choices = options([("", everyone), *offered.cases])
 
+    planned = {}
+
     def act(f: RoundForm):
+        if request.form.get(STEP_FIELD) != CONFIRM:
+            # Before the confirmation page the round is planned, not dry-run: the plan is
+            # what distribute proposes, refused the same way, and planning writes nothing
+            # (a dry run would spend the database's ids of rounds and payments).
+            planned["plan"] = distributions.plan_distribution(
+                session, actor, f.amount.data, today_utc(), f.case_id.data
+            )
+            return planned["plan"]
         return distributions.distribute(session, actor=actor, on=today_utc(), **f.values())
 
     def preview(f: RoundForm) -> Markup:
-        plan = distributions.plan_distribution(
-            session, actor, f.amount.data, today_utc(), f.case_id.data
-        )
-        return Markup(render_template("payments/_plan.html", plan=plan))  # noqa: S704
+        return Markup(render_template("payments/_plan.html", plan=planned["plan"]))  # noqa: S704
 
     def button(f: RoundForm) -> str:
         return _("Propose payments sharing %(amount)s", amount=money(f.amount.data))
