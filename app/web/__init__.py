@@ -104,7 +104,6 @@ def _page_context() -> dict:
         "actor": actor,
         "navigation": nav.navigation(actor) if signed_in else [],
         "home_url": nav.home_of(actor) if signed_in else "/",
-        "view_names": current_app.view_functions,
     }
 
 
@@ -113,8 +112,17 @@ def _csrf_field() -> Markup:
     return Markup(f'<input type="hidden" name="csrf_token" value="{token}">')  # noqa: S704
 
 
+class _Served:
+    """``'web.awards.show' in view_names``: whether the app serves a page (templates may
+    link to an area only where it exists)."""
+
+    def __contains__(self, endpoint: object) -> bool:
+        return endpoint in current_app.view_functions
+
+
 #: Helpers the templates call, macros imported without context included.
 TEMPLATE_GLOBALS = {
+    "view_names": _Served(),
     "access": access,
     "asset_steps": next_steps.for_asset,
     "payment_steps": next_steps.for_payment,

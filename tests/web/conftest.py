@@ -222,6 +222,13 @@ def live_server(app, fund):
 
 
 @pytest.fixture(scope="session")
+def base_url():
+    """No base URL: every test opens its live server's own address (pytest-playwright's
+    fallback fixture would read a deprecated pytest option)."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         if os.environ.get("FUNDLEDGER_REQUIRE_BROWSER") == "1":
