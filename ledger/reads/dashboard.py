@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 
 from sqlalchemy import BigInteger, Integer, cast, column, func, select, values
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ledger import access, events
 from ledger.access import Actor
@@ -195,8 +194,8 @@ def _last_check(session: Session) -> EventRow | None:
     return None if event is None else _event_row(event)
 
 
-#: Above this many number ranges the chart sums its months with one plain join instead
-#: (a journal whose dates zigzag at nearly every entry): the same figures, more work.
+#: Above this many ranges of entry numbers the chart sums its months with one plain join
+#: instead (a journal whose dates zigzag at nearly every entry): the same figures, more work.
 MAX_RANGES = 2000
 
 
@@ -205,57 +204,40 @@ def _series(session: Session, functional: str, banks: list[str]) -> list[MonthPo
 
     Summing the postings of a month means knowing each posting's value date, which
     lives on its entry: joining every posting to its entry is what made this slow on
-    a large journal. Entry numbers are consecutive and value dates mostly follow
-    them, so the months are sums over *ranges of entry numbers* instead:
+    a large journal. Entry numbers only grow and value dates mostly follow them, so
+    the months are sums over *ranges of entry numbers* instead:
 
-    1. per value date, the lowest and highest entry number and the count of entries
-       (one pass over the index on ``value_date``). A day with as many entries as
-       numbers between its lowest and highest is *contiguous*: every entry in that
-       range is of that day, so the range stands for the day exactly;
-    2. the entry numbers of the other days (those back-dated entries interleave
-       with), one by one;
-    3. adjacent ranges of the same month merged, each range summed per side from
-       the index on ``(account_id, entry_number, amount)`` without touching a row.
+    1. each value date with its lowest and highest entry number, found by seeking
+       in the index on ``(value_date, number)`` (a few seeks per day, not a pass over
+       every entry);
+    2. a day whose range reaches over the start of another day's (a day an entry was
+       back-dated into) has its entries fetched, as runs of consecutive numbers;
+    3. so does any day whose range still overlaps another day's range or run;
+       every other day's range holds only that day's entries (an entry of another day
+       inside it would make the two overlap);
+    4. touching ranges of a month are merged and each is summed per side from the
+       index on ``(account_id, entry_number, amount)``, without reading a row.
 
-    The result is exact whatever the order of the dates; a journal whose dates
-    zigzag at nearly every entry (over :data:`MAX_RANGES` ranges) is summed by
-    one join of postings to entries instead. Three statements either way (one when
-    nothing has been posted yet).
+    Exact whatever the order of the dates; a journal whose dates zigzag at nearly
+    every entry (over :data:`MAX_RANGES` ranges) is summed by one join of postings to
+    entries instead. Four statements either way (one when nothing is posted yet).
     """
-    days = session.execute(
-        select(
-            JournalEntry.value_date,
-            func.min(JournalEntry.number),
-            func.max(JournalEntry.number),
-            func.count(),
-        ).group_by(JournalEntry.value_date)
-    ).all()
+    days = _days(session)
     if not days:
         return []
-    scattered = [(d, n) for d, low, high, n in sorted(days) if n != high - low + 1]
-    plain = len(scattered) > MAX_RANGES  # not worth fetching their entries one by one
-    pieces = [(low, high, (d.year, d.month)) for d, low, high, n in days if n == high - low + 1]
-    # Numbers only, in the order of the days' counts; none posted since the first statement.
-    numbers = iter(
-        session.scalars(
-            select(JournalEntry.number)
-            .where(
-                JournalEntry.value_date.in_([] if plain else [d for d, _n in scattered]),
-                JournalEntry.number <= max(high for _d, _low, high, _n in days),
-            )
-            .order_by(JournalEntry.value_date, JournalEntry.number)
-        ).all()
-    )
-    for d, n in [] if plain else scattered:
-        runs: list[tuple[int, int, tuple[int, int]]] = []
-        for number in islice(numbers, n):
-            if runs and runs[-1][1] + 1 == number:
-                runs[-1] = (runs[-1][0], number, runs[-1][2])
-            else:
-                runs.append((number, number, (d.year, d.month)))
-        pieces += runs
-    ranges = _merged(pieces)
-    if plain or len(ranges) > MAX_RANGES:
+    top = max(high for _day, _low, high in days)
+    highest = {day: high for day, _low, high in days}
+    pieces = [(low, high, day, False) for day, low, high in days]
+    runs = _runs(session, _overlapping(pieces, reaching_only=True), highest, top)
+    pieces = [p for p in pieces if p[2] not in runs] + [
+        (low, high, day, True) for day, spans in runs.items() for low, high in spans
+    ]
+    more = _runs(session, _overlapping(pieces), highest, top)
+    pieces = [p for p in pieces if p[2] not in more] + [
+        (low, high, day, True) for day, spans in more.items() for low, high in spans
+    ]
+    ranges = _merged([(low, high, (day.year, day.month)) for low, high, day, _ in pieces])
+    if len(ranges) > MAX_RANGES:
         moves = _moves_by_join(session, banks)
     else:
         moves = _moves_by_range(session, ranges, banks)
@@ -273,6 +255,69 @@ def _series(session: Session, functional: str, banks: list[str]) -> list[MonthPo
         )
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return points
+
+
+def _days(session: Session) -> list[tuple[date, int, int]]:
+    """(value date, lowest entry number, highest), by date: a skip scan of the index."""
+    later = aliased(JournalEntry)
+    days = select(func.min(JournalEntry.value_date).label("day")).cte("days", recursive=True)
+    days = days.union_all(
+        select(
+            select(func.min(later.value_date))
+            .where(later.value_date > days.c.day)
+            .scalar_subquery()
+        ).where(days.c.day.is_not(None))
+    )
+    first, last = aliased(JournalEntry), aliased(JournalEntry)
+    rows = session.execute(
+        select(
+            days.c.day,
+            select(func.min(first.number)).where(first.value_date == days.c.day).scalar_subquery(),
+            select(func.max(last.number)).where(last.value_date == days.c.day).scalar_subquery(),
+        ).where(days.c.day.is_not(None))
+    )
+    return [(day, low, high) for day, low, high in rows]
+
+
+def _overlapping(pieces: list[tuple], *, reaching_only: bool = False) -> set[date]:
+    """The days of the ranges (not runs) that overlap another piece; ``reaching_only``:
+    only those whose range reaches over the start of a later one."""
+    ordered = sorted(pieces)
+    found, reach = set(), 0
+    for i, (low, high, day, exact) in enumerate(ordered):
+        after = ordered[i + 1][0] if i + 1 < len(ordered) else None
+        reaches = after is not None and high >= after
+        if not exact and (reaches or (not reaching_only and low <= reach)):
+            found.add(day)
+        reach = max(reach, high)
+    return found
+
+
+def _runs(session: Session, days: set[date], highest: dict, top: int) -> dict[date, list]:
+    """The entries of ``days`` as runs of consecutive numbers: day → [(first, last)].
+
+    Numbers only, by day then number: a day's list ends at its highest number. None
+    posted since the days were read (``top``) is taken.
+    """
+    numbers = session.scalars(
+        select(JournalEntry.number)
+        .where(JournalEntry.value_date.in_(sorted(days)), JournalEntry.number <= top)
+        .order_by(JournalEntry.value_date, JournalEntry.number)
+    ).all()
+    runs: dict[date, list] = {}
+    position = 0
+    for day in sorted(days):
+        spans = runs[day] = []
+        while position < len(numbers):
+            number = numbers[position]
+            position += 1
+            if spans and spans[-1][1] + 1 == number:
+                spans[-1] = (spans[-1][0], number)
+            else:
+                spans.append((number, number))
+            if number == highest[day]:
+                break
+    return runs
 
 
 def _merged(pieces: list[tuple[int, int, tuple[int, int]]]) -> list[tuple[int, int, tuple]]:

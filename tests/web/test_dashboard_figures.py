@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from ledger import assets, awards, cash, disbursements
@@ -306,7 +306,8 @@ def _statements(session_factory, actor: Actor) -> int:
 
 
 def grow(session_factory, admin: Actor, approver: Actor) -> None:
-    """Many more entries, months of them, awards, victims' payments and checks."""
+    """Many more entries (over three days in turn, one back-dated months), awards,
+    payments and a check."""
     today = today_utc()
     with session_factory.begin() as session:
         victim = session.scalar(select(Victim.id).order_by(Victim.id).limit(1))
@@ -320,6 +321,22 @@ def grow(session_factory, admin: Actor, approver: Actor) -> None:
                 amount=Money(100_000 + i, ("EUR", "USD")[i % 2]),
                 counterparty=f"Donor {i}",
             )
+        # Back-dated to the first day with entries in the earliest open month: that day's
+        # entry numbers now reach over every day posted since (as a late import would).
+        closed = session.scalar(select(func.max(Period.month)))
+        first_open = date(int(closed[:4]) + (closed[5:] == "12"), int(closed[5:]) % 12 + 1, 1)
+        cash.record_receipt(
+            session,
+            actor=admin,
+            kind="donation",
+            received_on=session.scalar(
+                select(func.min(JournalEntry.value_date)).where(
+                    JournalEntry.value_date >= first_open
+                )
+            ),
+            amount=Money(777_700, "EUR"),
+            counterparty="A donation recorded late",
+        )
         for i in range(12):
             award = awards.register_award(
                 session,
