@@ -15,10 +15,10 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
-from ledger import awards
-from ledger.models import AuditEvent, Disbursement, Distribution, JournalEntry
+from ledger import awards, disbursements
+from ledger.models import AuditEvent, Award, Disbursement, Distribution, JournalEntry
 from ledger.money import Money
 from ledger.validate import today_utc
 from tests.conftest import OPERATOR, PASSWORD
@@ -554,3 +554,38 @@ def test_a_rounds_page_lists_the_proposals_it_made(web, fund):
     assert page.status == 200 and page.heading == "EUR 20,000.00 shared pro rata"
     links = [a.get_text(strip=True) for a in page.soup.select("tbody a[href^='/payments/']")]
     assert links == ["Payment 5", "Payment 6", "Payment 7", "Payment 8"]
+
+
+# -- a fixed number of statements per page -----------------------------------------------
+
+
+def statements_of(web: WebClient, path: str) -> int:
+    found: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        found.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        page = web.get(path)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert page.status == 200, (path, page.status)
+    return len(found)
+
+
+def test_the_queue_and_a_payments_page_cost_the_same_statements_when_the_fund_grows(
+    app, web, fund, session_factory
+):
+    web.sign_in("alice")
+    pages = ["/payments", "/payments?status=proposed&sort=-id", "/payments/3", "/distributions/1"]
+    before = {path: statements_of(web, path) for path in pages}
+    with app.app_context(), session_factory.begin() as session:
+        for award_id in (1, 2, 3, 5) * 5:  # twenty more proposals, in three currencies
+            award = session.get(Award, award_id)
+            disbursements.propose_disbursement(
+                session, actor=OPERATOR, award_id=award_id, method="cash", on=TODAY,
+                amount=Money(10_000, award.currency),
+            )  # fmt: skip
+    assert count(session_factory, Disbursement) == 28
+    assert {path: statements_of(web, path) for path in pages} == before
