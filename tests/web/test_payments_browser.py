@@ -22,10 +22,6 @@ import pytest
 from ledger.validate import today_utc
 from tests.web.conftest import sign_in_browser
 
-# pytest-playwright's session fixtures trip a deprecation of pytest 9 (not ours).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning"
-)
 TODAY = today_utc()
 
 
