@@ -87,8 +87,7 @@ def sign_in(session: Session, name: str, password: str, policy: SignInPolicy) ->
 def _locked(user: User) -> str:
     return (
         "This account is locked after too many failed sign-ins. Try again after "
-        f"{user.locked_until.isoformat(sep=' ', timespec='minutes')} UTC, "
-        "or ask an administrator"
+        f"{user.locked_until:%H:%M} UTC on {user.locked_until:%d %B %Y}."
     )
 
 

@@ -83,8 +83,7 @@ def sign_in_page():
         if attempt.user is not None:
             start(attempt.user)
             return redirect(_next_or_home(), 303)
-        form.summary_errors.append(attempt.problem)
-        form.password.errors = [attempt.problem]
+        form.password.errors = [attempt.problem]  # the summary links to it
     return render("auth/sign_in.html", form=form)
 
 
@@ -192,12 +191,12 @@ def revoke_token(token_id: int):
 def confirm_password():
     """The password again, before a step that moves money when the sign-in is old."""
     form = ConfirmForm()
+    idle = int(current_app.config["SESSION_IDLE"] / timedelta(minutes=1))
     if request.method == "POST" and form.validate():
         try:
             sign_in.confirm_password(db.session(), current_actor(), form.password.data)
         except LedgerError as exc:
-            return refused("auth/confirm.html", form, exc)
+            return refused("auth/confirm.html", form, exc, idle=idle)
         refresh_authentication()
         return redirect(_next_or_home(), 303)
-    idle = int(current_app.config["SESSION_IDLE"] / timedelta(minutes=1))
     return render("auth/confirm.html", form=form, idle=idle)

@@ -27,10 +27,21 @@ class Series:
     dashed: bool = False
 
 
+FONT = "arial, sans-serif"
+
+
+def rounded_up(value: int) -> int:
+    """The smallest of 1, 2 or 5 times a power of ten that is at least ``value`` (> 0):
+    a scale whose marks read as round figures."""
+    magnitude = 10 ** (len(str(value)) - 1)
+    return next(m * magnitude for m in (1, 2, 5, 10) if value <= m * magnitude)
+
+
 def line_chart(labels: list[str], series: list[Series], currency: str, title: str) -> Markup:
-    """An SVG line chart, one line per series, scaled to the largest figure."""
-    top = max([1, *(v for s in series for v in s.values)])
-    bottom = min([0, *(v for s in series for v in s.values)])
+    """An SVG line chart, one line per series, on a scale from zero to a round figure."""
+    top = rounded_up(max([1, *(v for s in series for v in s.values)]))
+    lowest = min([0, *(v for s in series for v in s.values)])
+    bottom = -rounded_up(-lowest) if lowest < 0 else 0
     span = top - bottom
     steps = max(1, len(labels) - 1)
 
@@ -53,14 +64,16 @@ def line_chart(labels: list[str], series: list[Series], currency: str, title: st
         )
         parts.append(
             f'<text x="{LEFT - 8}" y="{y(value) + 5:.1f}" text-anchor="end" font-size="14" '
-            f'fill="#0b0c0c">{escape(money(Money(value, currency)))}</text>'
+            f'font-family="{FONT}" fill="#0b0c0c">{escape(money(Money(value, currency)))}</text>'
         )
-    for i in sorted({0, len(labels) // 2, len(labels) - 1}):
-        if labels:
-            parts.append(
-                f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" text-anchor="middle" font-size="14" '
-                f'fill="#0b0c0c">{escape(labels[i])}</text>'
-            )
+    last = len(labels) - 1
+    for i in sorted({0, last // 2, last}) if labels else ():
+        # The first label starts at its point and the last one ends there: neither is cut.
+        anchor = "start" if i == 0 and last else "end" if i == last and last else "middle"
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" font-size="14" '
+            f'font-family="{FONT}" fill="#0b0c0c">{escape(labels[i])}</text>'
+        )
     for s in series:
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(s.values))
         dash = ' stroke-dasharray="8 4"' if s.dashed else ""

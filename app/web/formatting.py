@@ -63,6 +63,30 @@ def moment(value: datetime | None, empty: str = NONE) -> str:
     return format_datetime(value, format="d MMM y, HH:mm", locale=_locale()) + " UTC"
 
 
+def months(codes: list[str]) -> str:
+    """``["2026-03", "2026-04", "2026-06"]`` → "Mar 2026 to Apr 2026, Jun 2026": runs of
+    consecutive months as ranges, month names in the locale."""
+    runs: list[list[date]] = []
+    for code in sorted(codes):
+        first = date(int(code[:4]), int(code[5:]), 1)
+        if runs and (runs[-1][-1].year * 12 + runs[-1][-1].month + 1) == (
+            first.year * 12 + first.month
+        ):
+            runs[-1].append(first)
+        else:
+            runs.append([first])
+
+    def name(day: date) -> str:
+        return format_date(day, format="MMM y", locale=_locale())
+
+    return ", ".join(
+        name(run[0])
+        if len(run) == 1
+        else gettext("%(first)s to %(last)s", first=name(run[0]), last=name(run[-1]))
+        for run in runs
+    )
+
+
 def label(table: str, code: str | None) -> str:
     """A code's label in the people's language (the labels are marked for translation)."""
     return gettext(labels.label(TABLES[table], code)) if code else NONE
@@ -77,5 +101,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(signed, "signed")
     app.add_template_filter(day, "day")
     app.add_template_filter(moment, "moment")
+    app.add_template_filter(months, "months")
     app.add_template_global(label, "label")
     app.add_template_global(amount_example, "amount_example")

@@ -33,6 +33,7 @@ from ledger.models import (
 )
 from ledger.models.base import summed
 from ledger.money import Money
+from ledger.periods import month_of
 from ledger.reads.awards import is_abroad
 from ledger.reads.books import EventRow, _event_row, all_periods
 from ledger.validate import today_utc
@@ -74,6 +75,7 @@ class Dashboard:
     awaiting_approval: Waiting
     awaiting_execution: Waiting
     returned_unclaimed: int
+    #: Months that have ended but are not closed yet (the current month is open by nature).
     open_months: list[str]
     last_check: EventRow | None
     series: list[MonthPoint]
@@ -96,7 +98,11 @@ def dashboard(session: Session, actor: Actor) -> Dashboard:
         awaiting_approval=waiting["proposed"],
         awaiting_execution=waiting["approved"],
         returned_unclaimed=_returned_unclaimed(session),
-        open_months=[p.month for p in all_periods(session) if p.status == "open"],
+        open_months=[
+            p.month
+            for p in all_periods(session)
+            if p.status == "open" and p.month < month_of(today_utc())
+        ],
         last_check=_last_check(session),
         series=_series(session, functional, [b.code for b in banks]),
     )

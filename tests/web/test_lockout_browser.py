@@ -36,7 +36,7 @@ def test_an_account_is_locked_after_repeated_failed_sign_ins(
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible() and LOCKED in summary.inner_text()
     assert summary.locator("a[href='#password']").count() == 1
-    assert "ask an administrator" in page.inner_text("#password-error")
+    assert "Try again after" in page.inner_text("#password-error")
     assert page.locator("header button:has-text('Sign out')").count() == 0  # not signed in
     assert_accessible(page)
 

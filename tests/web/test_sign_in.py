@@ -126,3 +126,12 @@ def test_the_set_up_link_creates_the_first_administrator_once(app, client, sessi
     assert again.status == 404
     with session_factory() as session:
         assert session.scalar(select(User.role).where(User.name == "founder")) == "administrator"
+
+
+def test_a_wrong_password_on_the_password_again_page_is_refused_beside_it(app, web, fund):
+    web.sign_in("alice")
+    with web.client.session_transaction() as session:
+        session["authenticated_at"] -= app.config["SESSION_IDLE"].total_seconds() + 1
+    page = web.submit("/account/confirm", {"password": "not it at all, no"})
+    assert page.status == 422 and "not right" in page.error_beside("password")
+    assert web.submit("/account/confirm", {"password": PASSWORD}).status == 200
