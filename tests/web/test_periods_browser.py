@@ -27,13 +27,6 @@ from tests.web.conftest import sign_in_browser
 from tests.web.test_periods_reports import assert_no_personal_data
 
 
-@pytest.fixture(scope="session")
-def base_url():
-    """pytest-playwright's own fallback of this fixture is a method, which pytest 9 warns
-    about (and warnings are errors here); the tests need no base URL."""
-    return None
-
-
 @pytest.fixture
 def shots(tmp_path) -> Path:
     folder = Path(os.environ.get("FUNDLEDGER_SCREENSHOTS") or tmp_path)
