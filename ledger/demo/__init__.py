@@ -78,12 +78,13 @@ class _Play:
 def _pay(play: _Play, actor: Actor, step: dict, args: dict):
     """Propose, have another administrator approve, execute: a payment's whole life."""
     session = play.session
+    victim = awards.get_award(session, args["award_id"]).victim
     proposal = disbursements.propose_disbursement(
         session,
         actor=actor,
         award_id=args["award_id"],
         amount=args["amount"],
-        method=args.get("method", "bank_transfer"),
+        method=args.get("method", victim.payment_method),  # as the victim is paid
         on=args["paid_on"],
     )
     approver = play.actors[step["approved_by"]]
