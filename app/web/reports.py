@@ -62,9 +62,9 @@ GROUPS = (
         _l("Financial statements"),
         (
             Kind("financial-position", _l("Statement of financial position"),
-                 _l("What the fund holds and owes, with the prior year-end for comparison"), POINT),
+                 _l("What the fund holds and owes at a date"), POINT),
             Kind("financial-performance", _l("Statement of financial performance"),
-                 _l("Revenue and expenses of the period, with the prior period"), PERIOD),
+                 _l("Revenue and expenses of the period"), PERIOD),
             Kind("net-assets", _l("Statement of changes in net assets"),
                  _l("Opening fund balance, the period's result, closing fund balance"), PERIOD),
             Kind("cash-flow", _l("Cash-flow statement"),
