@@ -315,8 +315,7 @@ def _check_text(memo, event, created_by, source, idempotency_key) -> None:
 def _text(field: str, value: object, least: int, most: int) -> None:
     if not isinstance(value, str) or not least <= len(value) <= most:
         raise Invalid.field(field, f"must be text of {least} to {most} characters")
-    if any(ord(c) < 32 and c not in "\t\n" for c in value):
-        raise Invalid.field(field, "must not contain control characters")
+    validate.clean_characters(field, value)
 
 
 def _replay(session: Session, key: str, request: str) -> JournalEntry | None:

@@ -24,8 +24,16 @@ def text(field: str, value: object, *, max_length: int, required: bool = True) -
     value = value.strip()
     if len(value) > max_length:
         raise Invalid.field(field, f"must be at most {max_length} characters")
+    return clean_characters(field, value)
+
+
+def clean_characters(field: str, value: str) -> str:
+    """``value`` if it holds no control character (but tab and newline) and no lone
+    surrogate: a JSON string can carry ``"\\ud800"``, which no database or hash can encode."""
     if any(ord(c) < 32 and c not in "\t\n" for c in value):
         raise Invalid.field(field, "must not contain control characters")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise Invalid.field(field, "must be valid Unicode text (a lone surrogate is not)")
     return value
 
 

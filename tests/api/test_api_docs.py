@@ -118,8 +118,9 @@ def test_the_page_has_its_own_strict_content_security_policy(client):
     # The rest of the API keeps the application's own policy.
     from app import SECURITY_HEADERS
 
-    assert client.get(API + "/health").headers["Content-Security-Policy"] == (
-        SECURITY_HEADERS["Content-Security-Policy"]
+    assert (
+        client.get(API + "/health").headers["Content-Security-Policy"]
+        == (SECURITY_HEADERS["Content-Security-Policy"])
     )
 
 

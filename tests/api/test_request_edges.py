@@ -719,3 +719,14 @@ def test_every_money_figure_of_a_json_statement_is_an_amount_object(client, sess
             ]
         failures += faults
     assert not failures, "\n".join(failures)
+
+
+def test_a_lone_surrogate_in_a_text_field_is_422_naming_it(client, session_factory):
+    """JSON may escape half a surrogate pair ("\\ud800"); no database or hash can encode it."""
+    caller = Caller(client, fast_tokens(session_factory)("administrator", "alice"), "a", "a")
+    before = footprint(session_factory)
+    body = json.dumps(case_body(title="Half a pair \ud800")).encode()
+    response = caller.request("POST", "/cases", data=body, content_type="application/json")
+    problem = assert_problem(response, 422)
+    assert "title" in problem["errors"], problem
+    assert footprint(session_factory) == before

@@ -317,6 +317,7 @@ def test_values_the_columns_cannot_hold_are_invalid(db):
         {"idempotency_key": "k" * 129},
         {"source": ("s" * 33, 1)},
         {"memo": "line one\x00line two"},
+        {"memo": "half a surrogate pair \ud800"},
     ):
         try:
             post(db, [Line.debit("5500", 100), Line.credit("2200", 100)], **kwargs)

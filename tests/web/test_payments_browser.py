@@ -48,8 +48,8 @@ def banner(page) -> str:
 
 def figure(page, key: str) -> str:
     """A figure of the dashboard: the value beside its key."""
-    row = page.locator(".govuk-summary-list__row", has_text=key).first
-    return row.locator(".govuk-summary-list__value").inner_text().strip()
+    row = page.locator("main tr", has_text=key).first
+    return row.locator("td").last.inner_text().strip()
 
 
 def total_cash(page) -> str:
