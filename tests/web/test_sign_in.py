@@ -135,3 +135,24 @@ def test_a_wrong_password_on_the_password_again_page_is_refused_beside_it(app, w
     page = web.submit("/account/confirm", {"password": "not it at all, no"})
     assert page.status == 422 and "not right" in page.error_beside("password")
     assert web.submit("/account/confirm", {"password": PASSWORD}).status == 200
+
+
+def test_too_many_sign_in_attempts_from_one_address_are_slowed_down(
+    database_url, engine, tmp_path, fund
+):
+    """Flask-Limiter per client address, beside the per-user count in the database."""
+    from app import create_app
+    from app.db import dispose
+
+    limited = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "REPORTS_DATABASE_URL": database_url,
+         "SECRET_KEY": "k", "LOGIN_RATE_LIMIT": "3 per minute"},
+        instance_path=str(tmp_path / "limited"),
+    )  # fmt: skip
+    try:
+        web = WebClient(limited.test_client())
+        statuses = [web.sign_in("nobody", "wrong wrong wrong").status for _ in range(4)]
+        assert statuses == [422, 422, 422, 429]
+        assert web.get("/sign-in").status == 200  # reading the page is not an attempt
+    finally:
+        dispose(limited)
