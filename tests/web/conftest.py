@@ -266,6 +266,9 @@ def assert_accessible(axe_context):
     """
 
     def check(page) -> None:
+        # A click on a link only waits for the next page to start arriving; axe must
+        # see it whole, not the blank document between two pages.
+        page.wait_for_load_state("load")
         html, url = page.content(), page.url
         copy = axe_context.new_page()
         copy.route(

@@ -96,6 +96,7 @@ def test_an_administrator_keeps_the_books(page, live_server, assert_accessible, 
 
     # Its reversal, confirmed; both entries link to each other.
     page.get_by_role("button", name="Reverse this entry").click()
+    page.wait_for_url(f"**/journal/{number}/reverse")
     assert_accessible(page)
     fill_date(page, "value_date", 17, 3, 2026)
     page.fill("#memo", "Booked twice")
