@@ -193,7 +193,8 @@ class Disbursement(Base):
     #: Functional estimate reserved against the fund's cash while pending.
     estimate_minor: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(10), default="proposed")
+    #: Indexed: the queue, the dashboard and the returned payments look payments up by state.
+    status: Mapped[str] = mapped_column(String(10), default="proposed", index=True)
     proposed_by: Mapped[str] = mapped_column(String(64))
     proposed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(64))
