@@ -2,14 +2,15 @@
 
 A fixed handful of queries whatever the size of the books: balances come from
 the running totals, awards from their subledger rows, the chart's months from
-sums over the postings of the bank accounts and of 2000 (:func:`_series`
-explains how those stay cheap on a large journal).
+sums over the postings of the bank accounts and of 2000 (:func:`_movements`
+and :func:`_moves_in_full` explain how those stay cheap on a large journal).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import BigInteger, Integer, cast, column, func, select, values
@@ -204,9 +205,108 @@ def _last_check(session: Session) -> EventRow | None:
 #: instead (a journal whose dates zigzag at nearly every entry): the same figures, more work.
 MAX_RANGES = 2000
 
+#: Beyond this many entries posted since the months were last summed, they are summed
+#: afresh rather than by adding the new entries' postings to the sums kept.
+MAX_ADDED = 5000
+
+#: The funds whose months this process keeps summed (the newest few databases it reads).
+MAX_FUNDS_KEPT = 8
+
+
+@dataclass(frozen=True)
+class _Summed:
+    """The months' movements over the entries up to ``number``, whose hash is ``hash``."""
+
+    banks: tuple[str, ...]
+    number: int
+    hash: str
+    moves: dict[tuple[int, int], tuple[int, int]] = field(repr=False)
+
+
+_summed: OrderedDict[str, _Summed] = OrderedDict()
+_summed_lock = threading.Lock()
+
 
 def _series(session: Session, functional: str, banks: list[str]) -> list[MonthPoint]:
-    """Cash and what is owed on awards at each month end, from the first month to this one.
+    """Cash and what is owed on awards at each month end, from the first month to this one."""
+    moves = _movements(session, tuple(banks))
+    if not moves:
+        return []
+    (y, m), today = min(moves), today_utc()
+    cash = owed = 0
+    points = []
+    while (y, m) <= (today.year, today.month):
+        bank_move, owed_move = moves.get((y, m), (0, 0))
+        cash += bank_move
+        owed -= owed_move
+        end = date(y + (m == 12), m % 12 + 1, 1).toordinal() - 1
+        points.append(
+            MonthPoint(date.fromordinal(end), Money(cash, functional), Money(owed, functional))
+        )
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return points
+
+
+def _movements(session: Session, banks: tuple[str, ...]) -> dict[tuple[int, int], tuple]:
+    """(year, month) → (movement of the banks, movement of 2000), over the whole journal.
+
+    The journal is append-only and hash-chained: while entry N still has the hash it
+    had, entries 1…N are the ones summed before, so their months' movements are
+    still right and only the entries posted since need adding. This process keeps
+    the sums of the funds it read last, keyed by database and checked against the
+    hash of the last entry summed (a database emptied and filled again, or restored,
+    no longer has it and is summed afresh). Entry numbers are gapless and taken
+    under the journal head's lock, so the entries a transaction sees are always
+    1…its highest: two statements on a warm fund (the head, then the postings
+    since), five on a cold one.
+    """
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    with _summed_lock:
+        kept = _summed.get(key)
+    head, kept_hash = _head(session, kept.number if kept else None)
+    if head is None:
+        return {}
+    number, hash_ = head
+    if (
+        kept is not None
+        and kept.banks == banks
+        and kept_hash == kept.hash
+        and number - kept.number <= MAX_ADDED
+    ):
+        moves = dict(kept.moves)
+        added = _moves_by_join(session, banks, after=kept.number, upto=number)
+        for month, (cash, owed) in added.items():
+            before = moves.get(month, (0, 0))
+            moves[month] = (before[0] + cash, before[1] + owed)
+        summed_to = number
+    else:
+        moves, summed_to = _moves_in_full(session, banks)
+    if summed_to == number:  # not when entries were committed between the statements
+        with _summed_lock:
+            _summed[key] = _Summed(banks, number, hash_, moves)
+            _summed.move_to_end(key)
+            while len(_summed) > MAX_FUNDS_KEPT:
+                _summed.popitem(last=False)
+    return moves
+
+
+def _head(session: Session, kept: int | None) -> tuple[tuple[int, str] | None, str | None]:
+    """The last entry's (number, hash), and the hash entry ``kept`` has now: one statement."""
+    last = select(func.max(JournalEntry.number)).scalar_subquery()
+    rows = session.execute(
+        select(JournalEntry.number, JournalEntry.hash).where(
+            JournalEntry.number.in_([last, -1 if kept is None else kept])
+        )
+    ).all()
+    if not rows:
+        return None, None
+    hashes = dict(rows)
+    top = max(hashes)
+    return (top, hashes[top]), hashes.get(kept)
+
+
+def _moves_in_full(session: Session, banks: tuple[str, ...]) -> tuple[dict, int]:
+    """The months' movements summed over every entry, and the highest entry summed.
 
     Summing the postings of a month means knowing each posting's value date, which
     lives on its entry: joining every posting to its entry is what made this slow on
@@ -230,7 +330,7 @@ def _series(session: Session, functional: str, banks: list[str]) -> list[MonthPo
     """
     days = _days(session)
     if not days:
-        return []
+        return {}, 0
     top = max(high for _day, _low, high in days)
     highest = {day: high for day, _low, high in days}
     pieces = [(low, high, day, False) for day, low, high in days]
@@ -244,23 +344,8 @@ def _series(session: Session, functional: str, banks: list[str]) -> list[MonthPo
     ]
     ranges = _merged([(low, high, (day.year, day.month)) for low, high, day, _ in pieces])
     if len(ranges) > MAX_RANGES:
-        moves = _moves_by_join(session, banks)
-    else:
-        moves = _moves_by_range(session, ranges, banks)
-    if not moves:
-        return []
-    (y, m), today = min(moves), today_utc()
-    cash = owed = 0
-    points = []
-    while (y, m) <= (today.year, today.month):
-        cash += moves[(y, m)][0]
-        owed -= moves[(y, m)][1]
-        end = date(y + (m == 12), m % 12 + 1, 1).toordinal() - 1
-        points.append(
-            MonthPoint(date.fromordinal(end), Money(cash, functional), Money(owed, functional))
-        )
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return points
+        return _moves_by_join(session, banks, after=0, upto=top), top
+    return _moves_by_range(session, ranges, banks), top
 
 
 def _days(session: Session) -> list[tuple[date, int, int]]:
@@ -337,13 +422,13 @@ def _merged(pieces: list[tuple[int, int, tuple[int, int]]]) -> list[tuple[int, i
     return ranges
 
 
-def _moves_by_range(session: Session, ranges: list, banks: list[str]) -> dict:
-    """(year, month) → [movement of the banks, movement of 2000], for each month with a
+def _moves_by_range(session: Session, ranges: list, banks: tuple[str, ...]) -> dict:
+    """(year, month) → (movement of the banks, movement of 2000), for each month with a
     posting on either side (a sum over no posting is NULL), one sum per range and side."""
     spans = values(column("low", Integer), column("high", Integer), name="spans")
     spans = spans.data([(low, high) for low, high, _month in ranges]).cte("spans")
 
-    def moved(codes: list[str]):
+    def moved(codes):
         return (
             select(cast(func.sum(Posting.amount), BigInteger))
             .where(
@@ -362,19 +447,24 @@ def _moves_by_range(session: Session, ranges: list, banks: list[str]) -> dict:
         month = moves[month_of_range[low]]
         month[0] += int(cash or 0)
         month[1] += int(owed or 0)
-    return moves
+    return {month: (cash, owed) for month, (cash, owed) in moves.items()}
 
 
-def _moves_by_join(session: Session, banks: list[str]) -> dict:
-    """The same sums by joining every posting of those accounts to its entry's date."""
+def _moves_by_join(session: Session, banks: tuple[str, ...], *, after: int, upto: int) -> dict:
+    """The same sums for the entries after ``after`` up to ``upto``, by joining each
+    posting of those accounts to its entry's date."""
     rows = session.execute(
         select(JournalEntry.value_date, Account.code, summed(Posting.amount))
         .join(JournalEntry, JournalEntry.number == Posting.entry_number)
         .join(Account, Account.id == Posting.account_id)
-        .where(Account.code.in_([*banks, AWARDS_PAYABLE]))
+        .where(
+            Account.code.in_([*banks, AWARDS_PAYABLE]),
+            Posting.entry_number > after,
+            Posting.entry_number <= upto,
+        )
         .group_by(JournalEntry.value_date, Account.code)
     )
     moves: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for day, code, total in rows:
         moves[(day.year, day.month)][0 if code != AWARDS_PAYABLE else 1] += int(total)
-    return moves
+    return {month: (cash, owed) for month, (cash, owed) in moves.items()}

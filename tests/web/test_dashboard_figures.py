@@ -7,7 +7,10 @@ postings and the register rows, on the demo fund (``ledger.demo``) with a USD
 bank account, seized cash, an approved payment and an integrity check added so that no
 figure is empty. Then the dashboard must cost the same number of SQL
 statements on that fund and on one grown by many more entries, awards and
-payments: nothing is looked up once per row or per month.
+payments: nothing is looked up once per row or per month. The chart's months
+are kept summed between requests (the journal only grows): the figures must be
+right when they are summed afresh, when the entries posted since are added to
+them, and when the kept sums belong to a journal that is no longer there.
 """
 
 from __future__ import annotations
@@ -300,10 +303,19 @@ def counted(session: Session) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def _statements(session_factory, actor: Actor) -> int:
+def _statements(session_factory, actor: Actor, *, afresh: bool = False) -> int:
+    """The statements of one dashboard; ``afresh``: with no months kept summed."""
+    if afresh:
+        forget_sums()
     with session_factory() as session, counted(session) as statements:
         dashboard(session, actor)
     return len(statements)
+
+
+def forget_sums() -> None:
+    """This process keeps no month summed: the next dashboard sums them from the journal."""
+    with reads_dashboard._summed_lock:
+        reads_dashboard._summed.clear()
 
 
 def grow(session_factory, admin: Actor, approver: Actor) -> None:
@@ -364,18 +376,70 @@ def grow(session_factory, admin: Actor, approver: Actor) -> None:
 
 
 def test_the_dashboard_costs_the_same_statements_on_a_larger_fund(demo, session_factory):
-    small = _statements(session_factory, demo["admin"])
+    small_afresh = _statements(session_factory, demo["admin"], afresh=True)
+    small_kept = _statements(session_factory, demo["admin"])
     with session_factory() as session:
         before = len(list(session.scalars(select(Posting.id))))
     grow(session_factory, demo["admin"], demo["approver"])
     with session_factory() as session:
         after = len(list(session.scalars(select(Posting.id))))
+    larger_adding = _statements(session_factory, demo["admin"])  # the new entries added
+    larger_kept = _statements(session_factory, demo["admin"])  # nothing new
+    larger_afresh = _statements(session_factory, demo["admin"], afresh=True)
+    with session_factory() as session:
         figures = dashboard(session, demo["admin"])
-    larger = _statements(session_factory, demo["admin"])
 
     assert after >= before + 60
     assert figures.last_check is not None and figures.awaiting_execution.count == 1 + 6
-    assert small == larger
+    assert small_afresh == larger_afresh
+    assert small_kept == larger_adding == larger_kept
+    assert small_kept < small_afresh  # kept sums spare the journal's days and ranges
+
+
+def test_entries_posted_since_are_added_to_the_kept_months(demo, session_factory):
+    """Sums kept from the demo, then many entries (one back-dated months): the chart the
+    dashboard shows by adding them is the one worked out from every posting."""
+    forget_sums()
+    with session_factory() as session:
+        dashboard(session, demo["admin"])
+        kept = dict(reads_dashboard._summed)
+    grow(session_factory, demo["admin"], demo["approver"])
+    with session_factory() as session:
+        grown = dashboard(session, demo["admin"])
+        assert_agrees(grown, expected(session))
+    (before,), (after,) = kept.values(), reads_dashboard._summed.values()
+    assert after.number > before.number  # added to, not summed afresh
+    forget_sums()
+    with session_factory() as session:
+        assert dashboard(session, demo["admin"]) == grown
+
+
+def test_sums_kept_for_another_journal_are_not_used(demo, session_factory, monkeypatch):
+    """A database emptied and filled again (or restored) at the same address: the entry
+    the sums were kept up to no longer has their hash, so the months are summed afresh,
+    and so they are when more entries were posted since than are worth adding."""
+    forget_sums()
+    with session_factory() as session:
+        want = expected(session)
+        dashboard(session, demo["admin"])
+    ((key, kept),) = reads_dashboard._summed.items()
+    forged = {month: (cash + 1, owed + 1) for month, (cash, owed) in kept.moves.items()}
+    for number, hash_ in ((kept.number, "0" * 64), (kept.number + 10**6, kept.hash)):
+        with reads_dashboard._summed_lock:
+            reads_dashboard._summed[key] = reads_dashboard._Summed(
+                kept.banks, number, hash_, forged
+            )
+        with session_factory() as session:
+            assert_agrees(dashboard(session, demo["admin"]), want)
+        assert reads_dashboard._summed[key].moves == kept.moves
+    grow(session_factory, demo["admin"], demo["approver"])
+    with reads_dashboard._summed_lock:
+        reads_dashboard._summed[key] = reads_dashboard._Summed(
+            kept.banks, kept.number, kept.hash, forged
+        )
+    monkeypatch.setattr(reads_dashboard, "MAX_ADDED", 0)
+    with session_factory() as session:
+        assert_agrees(dashboard(session, demo["admin"]), expected(session))
 
 
 def test_the_chart_is_exact_when_dates_zigzag(demo, session_factory, monkeypatch):
@@ -389,10 +453,12 @@ def test_the_chart_is_exact_when_dates_zigzag(demo, session_factory, monkeypatch
             numbers[day].append(number)
         assert any(max(n) - min(n) + 1 != len(n) for n in numbers.values())
         want = expected(session)
+        forget_sums()
         assert_agrees(dashboard(session, demo["admin"]), want)
-    by_ranges = _statements(session_factory, demo["admin"])
+    by_ranges = _statements(session_factory, demo["admin"], afresh=True)
 
     monkeypatch.setattr(reads_dashboard, "MAX_RANGES", 0)
     with session_factory() as session:
+        forget_sums()
         assert_agrees(dashboard(session, demo["admin"]), want)
-    assert _statements(session_factory, demo["admin"]) == by_ranges
+    assert _statements(session_factory, demo["admin"], afresh=True) == by_ranges
