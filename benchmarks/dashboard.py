@@ -35,7 +35,7 @@ Finally it counts the SQL statements one ``GET /dashboard`` runs (a
 Flask's test client, signed in the same way) at ``--count-at`` postings
 (50,000) and at N: they must be equal. The first dashboard a worker serves sums
 the chart's months from the whole journal; later ones add only the entries
-posted since (``ledger.reads.dashboard._movements``), and the requests above are
+posted since (``ledger.reads.month_moves.movements``), and the requests above are
 those. So, in this process too, at N it times ``--in-process`` dashboards of
 each kind: *afresh* (no months kept: a worker's first request, or one after
 more than ``MAX_ADDED`` new entries) and *adding* (the months kept up to 100
@@ -101,7 +101,7 @@ from ledger.models import (
 )
 from ledger.money import Money
 from ledger.periods import close_month
-from ledger.reads import dashboard as reads_dashboard
+from ledger.reads import month_moves
 from ledger.users import create_user
 from ledger.validate import today_utc
 from migrations import upgrade
@@ -712,7 +712,7 @@ def count_statements(url: str, workdir: Path, timed: int = 0) -> dict:
         statements.append(statement)
 
     engine = flask_app.extensions["fundledger.db"].kw["bind"]
-    forget_sums()
+    month_moves.forget()
     event.listen(engine, "before_cursor_execute", record)
     counts = {}
     for label in ("first", "again"):
@@ -727,29 +727,23 @@ def count_statements(url: str, workdir: Path, timed: int = 0) -> dict:
     return counts
 
 
-def forget_sums() -> None:
-    """No month kept summed in this process: the next dashboard sums them afresh."""
-    with reads_dashboard._summed_lock:
-        reads_dashboard._summed.clear()
-
-
 def time_kinds(client, factory, requests: int) -> dict[str, dict]:
     """``requests`` dashboards afresh, then as many adding the last 100 entries."""
-    ((key, kept),) = reads_dashboard._summed.items()
+    ((key, kept),) = month_moves._summed.items()
     with factory() as session:
         earlier = kept.number - 100
         earlier_hash = session.scalar(
             select(JournalEntry.hash).where(JournalEntry.number == earlier)
         )
-        moves = reads_dashboard._moves_by_join(session, kept.banks, after=0, upto=earlier)
-    before = reads_dashboard._Summed(kept.banks, earlier, earlier_hash, moves)
+        moves = month_moves._moves_by_join(session, kept.banks, after=0, upto=earlier)
+    before = month_moves._Summed(kept.banks, earlier, earlier_hash, moves)
     samples = defaultdict(list)
     for kind in ("afresh", "adding"):
         for _ in range(requests):
-            forget_sums()
+            month_moves.forget()
             if kind == "adding":
-                with reads_dashboard._summed_lock:
-                    reads_dashboard._summed[key] = before
+                with month_moves._summed_lock:
+                    month_moves._summed[key] = before
             started = time.perf_counter()
             assert client.get("/dashboard").status_code == 200
             samples[kind].append((time.perf_counter() - started) * 1000)

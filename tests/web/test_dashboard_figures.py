@@ -44,7 +44,7 @@ from ledger.models import (
 )
 from ledger.money import Money
 from ledger.pii import PiiCipher, generate_key
-from ledger.reads import dashboard as reads_dashboard
+from ledger.reads import month_moves
 from ledger.reads.dashboard import dashboard
 from ledger.validate import today_utc
 from tests.conftest import OPERATOR
@@ -306,16 +306,10 @@ def counted(session: Session) -> Iterator[list[str]]:
 def _statements(session_factory, actor: Actor, *, afresh: bool = False) -> int:
     """The statements of one dashboard; ``afresh``: with no months kept summed."""
     if afresh:
-        forget_sums()
+        month_moves.forget()
     with session_factory() as session, counted(session) as statements:
         dashboard(session, actor)
     return len(statements)
-
-
-def forget_sums() -> None:
-    """This process keeps no month summed: the next dashboard sums them from the journal."""
-    with reads_dashboard._summed_lock:
-        reads_dashboard._summed.clear()
 
 
 def grow(session_factory, admin: Actor, approver: Actor) -> None:
@@ -399,17 +393,17 @@ def test_the_dashboard_costs_the_same_statements_on_a_larger_fund(demo, session_
 def test_entries_posted_since_are_added_to_the_kept_months(demo, session_factory):
     """Sums kept from the demo, then many entries (one back-dated months): the chart the
     dashboard shows by adding them is the one worked out from every posting."""
-    forget_sums()
+    month_moves.forget()
     with session_factory() as session:
         dashboard(session, demo["admin"])
-        kept = dict(reads_dashboard._summed)
+        kept = dict(month_moves._summed)
     grow(session_factory, demo["admin"], demo["approver"])
     with session_factory() as session:
         grown = dashboard(session, demo["admin"])
         assert_agrees(grown, expected(session))
-    (before,), (after,) = kept.values(), reads_dashboard._summed.values()
+    (before,), (after,) = kept.values(), month_moves._summed.values()
     assert after.number > before.number  # added to, not summed afresh
-    forget_sums()
+    month_moves.forget()
     with session_factory() as session:
         assert dashboard(session, demo["admin"]) == grown
 
@@ -418,26 +412,22 @@ def test_sums_kept_for_another_journal_are_not_used(demo, session_factory, monke
     """A database emptied and filled again (or restored) at the same address: the entry
     the sums were kept up to no longer has their hash, so the months are summed afresh,
     and so they are when more entries were posted since than are worth adding."""
-    forget_sums()
+    month_moves.forget()
     with session_factory() as session:
         want = expected(session)
         dashboard(session, demo["admin"])
-    ((key, kept),) = reads_dashboard._summed.items()
+    ((key, kept),) = month_moves._summed.items()
     forged = {month: (cash + 1, owed + 1) for month, (cash, owed) in kept.moves.items()}
     for number, hash_ in ((kept.number, "0" * 64), (kept.number + 10**6, kept.hash)):
-        with reads_dashboard._summed_lock:
-            reads_dashboard._summed[key] = reads_dashboard._Summed(
-                kept.banks, number, hash_, forged
-            )
+        with month_moves._summed_lock:
+            month_moves._summed[key] = month_moves._Summed(kept.banks, number, hash_, forged)
         with session_factory() as session:
             assert_agrees(dashboard(session, demo["admin"]), want)
-        assert reads_dashboard._summed[key].moves == kept.moves
+        assert month_moves._summed[key].moves == kept.moves
     grow(session_factory, demo["admin"], demo["approver"])
-    with reads_dashboard._summed_lock:
-        reads_dashboard._summed[key] = reads_dashboard._Summed(
-            kept.banks, kept.number, kept.hash, forged
-        )
-    monkeypatch.setattr(reads_dashboard, "MAX_ADDED", 0)
+    with month_moves._summed_lock:
+        month_moves._summed[key] = month_moves._Summed(kept.banks, kept.number, kept.hash, forged)
+    monkeypatch.setattr(month_moves, "MAX_ADDED", 0)
     with session_factory() as session:
         assert_agrees(dashboard(session, demo["admin"]), expected(session))
 
@@ -453,12 +443,12 @@ def test_the_chart_is_exact_when_dates_zigzag(demo, session_factory, monkeypatch
             numbers[day].append(number)
         assert any(max(n) - min(n) + 1 != len(n) for n in numbers.values())
         want = expected(session)
-        forget_sums()
+        month_moves.forget()
         assert_agrees(dashboard(session, demo["admin"]), want)
     by_ranges = _statements(session_factory, demo["admin"], afresh=True)
 
-    monkeypatch.setattr(reads_dashboard, "MAX_RANGES", 0)
+    monkeypatch.setattr(month_moves, "MAX_RANGES", 0)
     with session_factory() as session:
-        forget_sums()
+        month_moves.forget()
         assert_agrees(dashboard(session, demo["admin"]), want)
     assert _statements(session_factory, demo["admin"], afresh=True) == by_ranges
