@@ -21,7 +21,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice, ValidationError
+from wtforms import Field, IntegerField, SelectChoice, ValidationError
+from wtforms.validators import Optional
 
 from ledger.errors import Invalid, LedgerError
 from ledger.money import Money, format_amount, parse_typed
@@ -197,3 +198,20 @@ def _field_for(form: Form, name: str, aliases: dict[str, str]) -> Field | None:
         if candidate and candidate in form._fields and candidate != "csrf_token":
             return form._fields[candidate]
     return None
+
+
+class NumberField(IntegerField):
+    """A record's number typed in a filter: digits only, with a message people can act on."""
+
+    def __init__(self, label=None, validators=None, *, message=None, **kw):
+        super().__init__(label, validators or [Optional()], **kw)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if not text:
+            return
+        if not text.isdigit() or len(text) > 9:
+            raise ValueError(str(self.message))
+        self.data = int(text)

@@ -21,21 +21,26 @@ from functools import partial
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
 
 from app import db
 from app.web.formatting import money
-from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, options
+from app.web.forms import Form, MoneyField, any_or, options
 from app.web.lists import show_list
 from app.web.pages import done, refused, render
+from app.web.payment_forms import (
+    ApproveForm,
+    ExecuteForm,
+    PaymentFilters,
+    ProposeForm,
+    RejectForm,
+    ReturnForm,
+    RoundForm,
+)
 from app.web.sessions import current_actor, recent_sign_in, requires
 from app.web.steps import CONFIRM, STEP_FIELD, Step, entries_note, take
 from ledger import access, disbursements, distributions, labels
 from ledger.errors import Conflict, LedgerError
-from ledger.models.registers import DISBURSEMENT_STATES, PAYMENT_METHODS
 from ledger.money import Money
 from ledger.preview import posted_by
 from ledger.reads import choices
@@ -54,80 +59,6 @@ from reports.statement import Column
 bp = Blueprint("payments", __name__)
 #: Where a proposal starts: an award's page, found in the awards register.
 AWARDS = "web.awards.index"
-
-
-def _labelled(table: dict, codes) -> list[tuple[str, str]]:
-    return [(code, _l(table[code])) for code in codes]
-
-
-class NumberField(IntegerField):
-    """A record's number typed in a filter: digits only, with a message people can act on."""
-
-    def __init__(self, label=None, validators=None, *, message=None, **kw):
-        super().__init__(label, validators or [Optional()], **kw)
-        self.message = message
-
-    def process_formdata(self, valuelist):
-        text = valuelist[0].strip() if valuelist else ""
-        self.data = None
-        if not text:
-            return
-        if not text.isdigit() or len(text) > 9:
-            raise ValueError(str(self.message))
-        self.data = int(text)
-
-
-class PaymentFilters(FilterForm):
-    status = SelectField(
-        _l("State"),
-        default="",
-        choices=any_or(_labelled(labels.PAYMENT_STATUS, DISBURSEMENT_STATES)),
-    )
-    award_id = NumberField(_l("Award"), message=_l("Enter an award's number, such as 12"))
-    case_id = SelectField(_l("Case"), coerce=lambda v: int(v) if v else None, choices=[])
-    distribution_id = NumberField(
-        _l("Distribution round"), message=_l("Enter a round's number, such as 3")
-    )
-
-
-class ProposeForm(Form):
-    amount = MoneyField(_l("Amount to pay"))
-    method = SelectField(
-        _l("How it is paid"), choices=options(_labelled(labels.PAYMENT_METHOD, PAYMENT_METHODS))
-    )
-
-
-class ApproveForm(Form):
-    pass
-
-
-class RejectForm(Form):
-    reason = TextAreaField(_l("Why it is rejected (optional)"), [Optional(), Length(max=500)])
-
-
-class ExecuteForm(Form):
-    paid_on = DayField(_l("Paid on"))
-    bank_reference = StringField(
-        _l("Bank reference"),
-        [InputRequired(_l("Enter the bank's reference for the payment")), Length(max=100)],
-    )
-    debited = MoneyField(_l("Amount debited from the fund's account"))
-    fee = MoneyField(_l("Bank fee"), optional=True, allow_zero=True)
-
-
-class ReturnForm(Form):
-    returned_on = DayField(_l("Returned on"))
-    reason = TextAreaField(
-        _l("Why it came back"),
-        [InputRequired(_l("Say why the payment came back")), Length(max=500)],
-    )
-
-
-class RoundForm(Form):
-    amount = MoneyField(_l("Amount to distribute"))
-    case_id = SelectField(
-        _l("Awards to share it over"), coerce=lambda v: int(v) if v else None, choices=[]
-    )
 
 
 COLUMNS = [
