@@ -235,19 +235,18 @@ def rotate_pii_key() -> None:
 @_refusals_exit
 def report(slug, fmt, as_of, date_from, date_to, account, victim_id, case_id, output, by):
     """Write statement SLUG (trial-balance, journal, general-ledger, …) to a file."""
-    from reports.context import ReportRequest
+    from app.statements import report_request
     from reports.render import render
     from reports.statements import build_statement
 
-    request = ReportRequest(
-        actor=Actor.system(by),
+    request = report_request(
+        Actor.system(by),
         as_of=as_of.date() if as_of else None,
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
         account=account,
         victim_id=victim_id,
         case_id=case_id,
-        locale=current_app.config.get("LOCALE", "en_GB"),
     )
     session = db.report_session()
     partial = output.with_name(output.name + ".partial")

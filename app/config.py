@@ -8,6 +8,7 @@
 | FUNDLEDGER_CURRENCY | ``EUR`` (the functional currency, fixed at ``init``) |
 | FUNDLEDGER_FUND_NAME | ``Victims' Compensation Fund`` |
 | FUNDLEDGER_LOCALE | ``en_GB`` (formatting of amounts and dates for people) |
+| FUNDLEDGER_FISCAL_YEAR_START | ``1`` (January): the first month of the reporting year (1-12) |
 | FUNDLEDGER_PII_KEY | Fernet key(s), newest first, sealing victims' personal data |
 |  | (development: a key is generated into ``<instance>/pii_key``) |
 | FUNDLEDGER_ENV | ``development``; ``production`` refuses generated secrets and keys |
@@ -54,6 +55,7 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
         "FUNCTIONAL_CURRENCY": environ.get("FUNDLEDGER_CURRENCY", "EUR"),
         "FUND_NAME": environ.get("FUNDLEDGER_FUND_NAME", DEFAULT_FUND_NAME),
         "LOCALE": environ.get("FUNDLEDGER_LOCALE", "en_GB"),
+        "FISCAL_YEAR_START": _month(environ, "FUNDLEDGER_FISCAL_YEAR_START", 1),
         "PII_KEY": environ.get("FUNDLEDGER_PII_KEY", ""),
         "MAX_JSON_BYTES": _size(environ, "FUNDLEDGER_MAX_JSON_BYTES", 1024 * 1024),
         "MAX_UPLOAD_BYTES": _size(environ, "FUNDLEDGER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
@@ -80,6 +82,15 @@ def _count(environ: Mapping[str, str], name: str, default: int, least: int = 1) 
         return default
     if not text.isdigit() or not least <= int(text) <= 100_000:
         raise RuntimeError(f"{name} must be a whole number from {least} to 100000")
+    return int(text)
+
+
+def _month(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= 12:
+        raise RuntimeError(f"{name} must be a month number from 1 (January) to 12")
     return int(text)
 
 

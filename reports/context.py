@@ -3,6 +3,11 @@
 The head hash and entry count are read in the same transaction as the
 figures (callers open one session per statement), so what a statement says
 it was built from is what it was built from.
+
+A period statement asked for without ``from`` covers the fiscal year to its
+``to`` date (today by default): an auditor signs a reporting year, not the
+fund's whole life. Whether it is final is read in the same transaction: the
+months it covers that are not closed are named on it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from ledger.access import Actor
 from ledger.errors import Invalid
 from ledger.fund import get_fund
 from ledger.models import JournalHead
+from ledger.periods import latest_closed
 from reports.statement import Meta
 
 
@@ -30,6 +36,8 @@ class ReportRequest:
     victim_id: int | None = None
     case_id: int | None = None
     locale: str = "en_GB"
+    #: First month (1-12) of the fiscal year (``FUNDLEDGER_FISCAL_YEAR_START``).
+    fiscal_year_start: int = 1
 
     @property
     def generated_by(self) -> str:
@@ -47,8 +55,14 @@ def make_meta(session: Session, request: ReportRequest, *, point_in_time: bool) 
     head = session.get(JournalHead, 1)
     today = datetime.now(UTC).date()
     date_to = request.date_to or today
-    if not point_in_time and request.date_from is not None and request.date_from > date_to:
+    as_of = request.as_of or today
+    date_from = request.date_from or fiscal_year_begin(date_to, request.fiscal_year_start)
+    if not point_in_time and date_from > date_to:
         raise Invalid.field("from", f"must not be after to ({date_to.isoformat()})")
+    if point_in_time:
+        span = (fiscal_year_begin(as_of, request.fiscal_year_start), as_of)
+    else:
+        span = (date_from, date_to)
     return Meta(
         fund_name=fund.name,
         functional_currency=fund.functional_currency,
@@ -56,8 +70,31 @@ def make_meta(session: Session, request: ReportRequest, *, point_in_time: bool) 
         generated_by=request.generated_by,
         head_hash=head.last_hash,
         entries=head.last_number,
-        as_of=(request.as_of or today) if point_in_time else None,
-        date_from=None if point_in_time else request.date_from,
+        as_of=as_of if point_in_time else None,
+        date_from=None if point_in_time else date_from,
         date_to=None if point_in_time else date_to,
         locale=request.locale,
+        open_months=open_months(session, *span),
+        fiscal_year_start=request.fiscal_year_start,
     )
+
+
+def fiscal_year_begin(day: date, start_month: int = 1) -> date:
+    """The first day of the fiscal year that holds ``day`` (years start on ``start_month``)."""
+    year = day.year if day.month >= start_month else day.year - 1
+    return date(year, start_month, 1)
+
+
+def months_between(first: date, last: date) -> list[str]:
+    """Every month ``YYYY-MM`` from ``first``'s to ``last``'s, both included."""
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def open_months(session: Session, first: date, last: date) -> tuple[str, ...]:
+    """The months from ``first`` to ``last`` not closed yet (closing is in order: a tail)."""
+    closed_up_to = latest_closed(session) or ""
+    return tuple(m for m in months_between(first, last) if m > closed_up_to)

@@ -8,7 +8,6 @@ session (the reporting replica when configured) and streamed.
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -17,9 +16,9 @@ from app import db
 from app.api.common import actor
 from app.api.fields import Day, QueryId
 from app.auth import requires
+from app.statements import report_request
 from app.streaming import download
 from ledger import access
-from reports.context import ReportRequest
 from reports.render import FORMATS, render
 from reports.statements import BUILDERS, build_statement
 
@@ -44,7 +43,7 @@ class Report(MethodView):
     def get(self, args, slug: str):
         """Download a statement of SPEC §6."""
         fmt = args.pop("format")
-        request = ReportRequest(actor=actor(), locale=current_app.config["LOCALE"], **args)
+        request = report_request(actor(), **args)
         session = db.report_session()
         try:
             pieces = render(build_statement(session, slug, request), fmt)

@@ -9,13 +9,14 @@ for the same account and dates.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from app import db
+from app.statements import report_request
 from app.streaming import download as stream_download
 from app.web.downloads import TABLE_FORMATS
 from app.web.forms import DayField, FilterForm, Form, options
@@ -105,9 +106,7 @@ def show(code: str):
     dates = {"date_from": filters.date_from.data, "date_to": filters.date_to.data}
     fmt = request.args.get("format")
     if fmt in TABLE_FORMATS:
-        asked = ReportRequest(
-            actor=actor, account=code, locale=current_app.config["LOCALE"], **dates
-        )
+        asked = report_request(actor, account=code, **dates)
         return _streamed("general-ledger", asked, fmt, f"general-ledger-{code}")
     ledger = reads.account_ledger(session, actor, code, page_request(per_page=50), **dates)
     return render("accounts/show.html", form=filters, account=ledger.account, ledger=ledger)

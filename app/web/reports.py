@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, ValidationError
 
 from app import db
+from app.statements import report_request
 from app.streaming import download
 from app.web.forms import DayField, FilterForm, apply_refusal, options
 from app.web.pages import render
@@ -33,7 +34,6 @@ from ledger import access
 from ledger.errors import FORBIDDEN, LedgerError
 from ledger.reads.period_pages import statement_choices
 from ledger.validate import today_utc
-from reports.context import ReportRequest
 from reports.render import FORMATS
 from reports.render import render as render_statement
 from reports.statements import BUILDERS, build_statement
@@ -229,9 +229,8 @@ def statement(slug: str):
         form[choice].errors = [*form[choice].errors, str(CHOOSE[choice])]
     if not valid or form.has_errors:
         return _page(form)
-    asked = ReportRequest(
-        actor=current_actor(),
-        locale=current_app.config["LOCALE"],
+    asked = report_request(
+        current_actor(),
         as_of=form.as_of.data,
         date_from=form.date_from.data,
         date_to=form.date_to.data,
