@@ -14,6 +14,12 @@ from ledger.money import Money, format_amount
 from reports.statement import Column, Meta
 
 
+def money_text(money: Money, locale: str = "en_GB") -> str:
+    """Money in a sentence, in the one notation every statement uses: ``EUR 1,234.50``
+    (the ISO code, never a symbol such as €, which would differ from the tables)."""
+    return f"{money.currency} {format_amount(money, locale)}"
+
+
 def money_of(column: Column, row: dict, meta: Meta) -> Money | None:
     value = row.get(column.key)
     if value is None:

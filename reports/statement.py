@@ -106,7 +106,8 @@ class Statement:
     columns: list[Column]
     rows: Iterable[dict]
     row_count: int | None = None
-    totals: dict | None = None
+    #: The closing line (a dict of column key to value), or several (e.g. one per currency).
+    totals: dict | list[dict] | None = None
     #: Extra top-level facts for JSON (e.g. the opening and closing balance of a ledger).
     summary: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -123,6 +124,12 @@ class Statement:
 
     def iter_rows(self) -> Iterator[dict]:
         yield from self.rows
+
+    def total_rows(self) -> list[dict]:
+        """The closing lines, however many (none, one, or one per currency)."""
+        if not self.totals:
+            return []
+        return [self.totals] if isinstance(self.totals, dict) else list(self.totals)
 
     def about(self) -> list[tuple[str, str]]:
         """The stamp every format shows (XLSX "About" sheet, PDF header, JSON, headers)."""
