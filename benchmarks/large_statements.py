@@ -1,39 +1,52 @@
-"""Large statements in bounded memory? Build a big fund, render, measure (SPEC §6).
+"""Large statements: time and peak memory of every format beside a COPY floor (SPEC §6, issue 9).
 
-Builds a fund of N postings (default 50,000 and 200,000) straight into the
-journal tables with SQLAlchemy Core — entries, postings, a correct hash chain
-(:mod:`ledger.chain`), running balances, award subledgers and the journal head
-— so that ``verify_journal`` passes, then renders in a fresh child process
-each, measuring wall time, the Python heap peak (``tracemalloc``) and the
-process peak RSS (``ru_maxrss``):
+Builds (or, unless ``--rebuild``, reuses) a PostgreSQL fund of N postings
+(default 50,000 and 200,000) straight into the journal tables with SQLAlchemy
+Core — entries, postings, a correct hash chain (:mod:`ledger.chain`), running
+balances, award subledgers and the journal head — and checks it with
+``verify_journal`` (the run fails on any problem, so the fund is a valid one).
+Each size has its own database, named after ``--database-url``'s with
+``_<postings>`` appended (``fl_bench_50000``), created if missing.
 
-- the general ledger of account 1000 and the journal, to CSV and to PDF
-  (``reports.render.render``, as ``fundledger report`` and the API do);
-- the journal exports for hledger/Ledger and Beancount
-  (``reports.journal_export``, as ``fundledger export-journal`` does);
-- ``verify_journal`` (the integrity check streams too; the benchmark fails if it
-  finds any problem, so the fund built is a valid one);
-- ``baseline``: the same child doing nothing (imports, one query), to show
-  what the interpreter and the libraries cost before any statement;
-- on request only (``--tasks``): ``general-ledger-xlsx``, ``journal-xlsx``
-  and ``journal-json``.
+Then, for the general ledger of account 1000 and the journal, over the whole
+fund (2024-01-01 to 2025-12-31, asked for explicitly: a period statement's
+default is now the fiscal year to date), in csv, json, xlsx and pdf, each
+measurement runs in a **fresh child process** (so one format's peak does not
+hide another's) that connects, then builds the statement and consumes
+``reports.render.render(...)`` into /dev/null:
 
-Each task runs twice in its own process: once plain (wall time, peak RSS) and
-once under ``tracemalloc`` (Python heap peak; slower, so its time is not
-reported). Memory is bounded when the peaks stay flat from 50k to 200k
-postings.
+- ``seconds``: from after connecting to the last byte (the statement's own
+  queries — count, sums, rows — included: what a user waits for);
+- ``rss_peak``: the child's ``VmHWM`` (peak resident set) at the end, and
+  ``rss_before``: its ``VmRSS`` after imports and connecting.
+
+Beside each, in the same run and interleaved with it (reference, subject,
+reference, subject…), the **COPY floor**: a child that runs
+``COPY (<the same SELECT>) TO STDOUT (FORMAT csv)`` through psycopg's
+``cursor.copy()`` into /dev/null. "The same SELECT" is the one the statement
+streams its rows with, captured from the statement itself (the first query it
+runs with ``stream_results``), with its parameters. ``ratio`` = seconds / floor.
+
+``--prototype`` adds ``fast-csv``: the same rows written as the statement's
+CSV would be, without SQLAlchemy rows, dicts, Decimal, babel or pandas (a
+psycopg server-side cursor of tuples, minor units to decimal strings with
+``divmod``, ``csv.writer.writerows``) — to show what ratio is reachable.
+
+Times are medians of ``--repeat`` runs (3); a measurement whose first run takes
+longer than ``--once-above`` seconds (60) runs once, and the table says so
+(``runs``). ``--quick`` is a small run (5,000 postings, one run each).
 
 Usage::
 
-    .venv/bin/python benchmarks/large_statements.py                    # SQLite, 50k and 200k
-    .venv/bin/python benchmarks/large_statements.py --postings 20000   # a quick look
-    FUNDLEDGER_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/fundledger_bench \\
-        .venv/bin/python benchmarks/large_statements.py --engine postgresql
-    .venv/bin/python benchmarks/large_statements.py --no-heap   # skip the slow traced runs
+    .venv/bin/python benchmarks/large_statements.py \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/fl_bench --json /tmp/after.json
+    .venv/bin/python benchmarks/large_statements.py --database-url ... --quick
+    # the code measured is whatever ``import reports`` finds: PYTHONPATH=/tmp/old-checkout
+    # measures another commit with this script (the table names the commit).
 
-The PostgreSQL database named by FUNDLEDGER_BENCH_DATABASE_URL is EMPTIED
-(schema dropped and migrated again) before each size: give it a scratch one.
-SQLite files go to a temporary folder (``--workdir`` to keep them).
+The databases named ``<database>_<postings>`` are EMPTIED (schema dropped and
+migrated again) when built: give scratch names. The summary table prints the
+"before" figures kept in :data:`BEFORE` (commit 9abf628) beside the new ones.
 """
 
 from __future__ import annotations
@@ -43,20 +56,21 @@ import json
 import os
 import platform
 import random
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy.engine import make_url
 
 from ledger import chain
+from ledger.access import Actor
 from ledger.chart import seed_chart
 from ledger.database import make_engine, make_sessionmaker
 from ledger.fund import initialise_fund
@@ -70,49 +84,18 @@ from ledger.models import (
 )
 from ledger.models.journal import GENESIS_HASH
 
-TASKS = (
-    "baseline",
-    "general-ledger-csv",
-    "general-ledger-pdf",
-    "journal-csv",
-    "journal-pdf",
-    "export-ledger",
-    "export-beancount",
-    "verify",
-)
-#: Not run by default (slow, and built whole by design): ``--tasks journal-xlsx``.
-EXTRA_TASKS = ("general-ledger-xlsx", "journal-xlsx", "journal-json")
+STATEMENTS = ("general-ledger", "journal")
+FORMATS = ("csv", "json", "xlsx", "pdf")
+ACCOUNT = "1000"
 FIRST_DAY = date(2024, 1, 1)
 DAYS = 730
+LAST_DAY = FIRST_DAY + timedelta(days=DAYS)
 BATCH = 5000
 VICTIMS = 20
 USD_PER_EUR = 1.0842  # only to make plausible originals; amounts stay integers
 
 
 # -- building the fund ---------------------------------------------------------------------
-
-
-def prepare_database(url: str, workdir: Path, postings: int) -> str:
-    """A migrated, initialised, empty fund; returns the URL to use."""
-    from migrations import upgrade
-
-    if url.startswith("sqlite"):
-        path = workdir / f"bench-{postings}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-        engine = make_engine(url)
-    else:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
-    with make_sessionmaker(engine).begin() as session:
-        initialise_fund(session, name="Benchmark Compensation Fund", functional_currency="EUR")
-        seed_chart(session, "EUR")
-    engine.dispose()
-    return url
 
 
 def build_fund(url: str, target: int, seed: int = 20260101) -> dict:
@@ -129,7 +112,7 @@ def build_fund(url: str, target: int, seed: int = 20260101) -> dict:
             register_victim(
                 session,
                 cipher,
-                actor="benchmark",
+                actor=Actor.system("benchmark"),
                 full_name=f"Benchmark Person {i}",
                 date_of_birth=None,
                 contact=None,
@@ -321,89 +304,347 @@ def _next_entry(rng: random.Random, number: int, bank: int, awards: dict, next_a
     )
 
 
-# -- measuring -----------------------------------------------------------------------------
+# -- the funds -----------------------------------------------------------------------------
 
 
-def run_task(url: str, task: str, out_dir: Path, trace: bool) -> dict:
-    """One task in this process (called in a child): time, heap peak, RSS peak."""
+def fund_url(base: str, postings: int) -> str:
+    url = make_url(base)
+    return url.set(database=f"{url.database}_{postings}").render_as_string(hide_password=False)
+
+
+def create_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = make_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        found = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        )
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+def existing_postings(url: str) -> int | None:
+    """The postings of a fund this script built at ``url`` (migrated to this code), or None."""
+    from migrations import upgrade
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)  # a fund built before a new migration gets it (an index, say)
+        with engine.connect() as connection:
+            number = connection.scalar(select(JournalHead.last_number))
+            total = connection.scalar(select(func.sum(AccountBalance.postings)))
+    except Exception:  # missing, half-built or from newer code: build it again
+        return None
+    finally:
+        engine.dispose()
+    return int(total) if number and total else None
+
+
+def prepare_database(url: str, workdir: Path | None = None, postings: int = 0) -> str:
+    """A migrated, initialised, empty fund at ``url`` (EMPTIED first); returns ``url``.
+
+    (``benchmarks/dashboard.py`` also builds SQLite funds with it: a file in ``workdir``.)
+    """
+    from migrations import upgrade
+
+    if url.startswith("sqlite"):
+        path = (workdir or Path(".")) / f"bench-{postings}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+    else:
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    with make_sessionmaker(engine).begin() as session:
+        initialise_fund(session, name="Benchmark Compensation Fund", functional_currency="EUR")
+        seed_chart(session, "EUR")
+    engine.dispose()
+    return url
+
+
+def fund(base: str, postings: int, rebuild: bool) -> dict:
+    """The fund of ``postings`` postings, built unless one is there already."""
     from ledger.verify import verify_journal
+
+    url = fund_url(base, postings)
+    create_database(url)
+    if not rebuild and (found := existing_postings(url)) is not None and found >= postings:
+        print(f"# reusing {make_url(url).database}: {found:,} postings", flush=True)
+        return {"url": url, "postings": found, "reused": True}
+    prepare_database(url)
+    built = build_fund(url, postings)
+    engine = make_engine(url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))  # what autovacuum does after bulk inserts
+    with make_sessionmaker(engine)() as session:
+        result = verify_journal(session)
+        if not result.ok:
+            raise SystemExit(f"the fund built is not valid: {result.problems[:3]}")
+    engine.dispose()
+    print(f"# built {make_url(url).database}: {built} (verify_journal: ok)", flush=True)
+    return {"url": url, "reused": False, **built}
+
+
+# -- one measurement, in a child process ---------------------------------------------------
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return int(next(line.split()[1] for line in status if line.startswith(field + ":")))
+
+
+def _request(account: str | None):
+    """The statement asked for over the whole fund, whatever ReportRequest's signature."""
     from reports.context import ReportRequest
-    from reports.journal_export import export_journal
-    from reports.render import render
+
+    asked = {"account": account, "date_from": FIRST_DAY, "date_to": LAST_DAY}
+    try:
+        return ReportRequest(actor=Actor.system("benchmark"), **asked)
+    except TypeError:  # code from before ledger.access: a name
+        return ReportRequest(generated_by="benchmark", **asked)
+
+
+def _statement(session, slug: str):
     from reports.statements import build_statement
+
+    return build_statement(session, slug, _request(ACCOUNT if slug == "general-ledger" else None))
+
+
+def streamed_select(url: str, slug: str) -> str:
+    """The SELECT the statement streams its rows with, captured from it, parameters bound."""
+    import psycopg
+
+    engine = make_engine(url, read_only=True)
+    seen: list[tuple[str, dict]] = []
+
+    def record(_conn, _cursor, statement, parameters, context, _many) -> None:
+        if context is not None and context.execution_options.get("stream_results"):
+            seen.append((statement, dict(parameters or {})))
+
+    event.listen(engine, "before_cursor_execute", record)
+    with make_sessionmaker(engine)() as session:
+        rows = _statement(session, slug).iter_rows()
+        for _ in range(3):  # the general ledger's opening line comes before its query
+            if seen or next(rows, None) is None:
+                break
+        if not seen:
+            raise SystemExit(f"{slug}: no streamed SELECT seen; cannot measure its COPY floor")
+        raw = session.connection().connection.driver_connection
+        sql = psycopg.ClientCursor(raw).mogrify(*seen[0])
+    engine.dispose()
+    return sql
+
+
+def run_child(url: str, task: str, sql_file: Path | None) -> dict:
+    """``<statement>-<format>``, ``copy-<statement>`` or ``fast-csv-<statement>``, measured.
+
+    Every library a renderer uses is imported first, as a running server has them: the
+    time and the peak above "before" are the statement's own.
+    """
+    import openpyxl  # noqa: F401
+    import pandas  # noqa: F401
+    import reportlab.pdfgen.canvas  # noqa: F401
+
+    import reports.render
+    import reports.statements
 
     engine = make_engine(url, read_only=True)
     session = make_sessionmaker(engine)()
-    session.execute(select(JournalHead)).all()  # connect before measuring
-    before = _rss_kib()
-    if trace:
-        tracemalloc.start()
+    session.execute(select(JournalHead)).all()  # connected and imported before measuring
+    before = _status_kib("VmRSS")
+    written = rows = 0
     started = time.perf_counter()
-    path = out_dir / f"{task}.out"
-    if task == "baseline":
-        path.write_bytes(b"")
-    elif task.startswith(("general-ledger-", "journal-")):
-        slug, fmt = task.rsplit("-", 1)
-        request = ReportRequest(generated_by="benchmark", account="1000")
-        statement = build_statement(session, slug, request)
-        with path.open("wb") as out:
-            for piece in render(statement, fmt):
+    with open(os.devnull, "wb") as out:
+        if task.startswith(("copy-", "fast-csv-")):
+            sql = sql_file.read_text()
+            raw = session.connection().connection.driver_connection  # psycopg
+            if task.startswith("copy-"):
+                written = _copy(raw, sql, out)
+            else:
+                written, rows = _fast_csv(raw, sql, out, task.endswith("ledger"))
+        else:
+            slug, fmt = task.rsplit("-", 1)
+            statement = _statement(session, slug)
+            rows = statement.row_count
+            for piece in reports.render.render(statement, fmt):
+                written += len(piece)
                 out.write(piece)
-    elif task.startswith("export-"):
-        with path.open("w", encoding="utf-8") as out:
-            for piece in export_journal(session, task.removeprefix("export-")):
-                out.write(piece)
-    elif task == "verify":
-        result = verify_journal(session)
-        assert result.ok, result.problems[:3]
-        path.write_text(json.dumps(result.as_json()))
-    else:
-        raise SystemExit(f"unknown task {task}")
     seconds = time.perf_counter() - started
-    heap = tracemalloc.get_traced_memory()[1] if trace else None
     session.close()
     engine.dispose()
     return {
         "task": task,
-        "seconds": round(seconds, 2),
-        "heap_peak_mib": round(heap / 2**20, 1) if heap is not None else None,
+        "seconds": round(seconds, 3),
+        "rows": rows,
         "rss_before_mib": round(before / 1024, 1),
-        "rss_peak_mib": round(_rss_kib() / 1024, 1),
-        "output_mib": round(path.stat().st_size / 2**20, 2),
+        "rss_peak_mib": round(_status_kib("VmHWM") / 1024, 1),
+        "output_mib": round(written / 2**20, 2),
     }
 
 
-def _rss_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+def _copy(raw, sql: str, out) -> int:
+    """``COPY (SELECT …) TO STDOUT (FORMAT csv)``, every block written to ``out``."""
+    written = 0
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        for block in copy:
+            written += len(block)
+            out.write(block)
+    return written
 
 
-def measure(url: str, task: str, out_dir: Path, heap: bool = True) -> dict:
-    """Run ``task`` in fresh processes: plain (time, RSS) and, with ``heap``, traced."""
-    results = []
-    for trace in (False, True) if heap else (False,):
-        command = [sys.executable, __file__, "--child", task, "--database-url", url]
-        command += ["--out", str(out_dir)] + (["--trace"] if trace else [])
-        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-        if done.returncode != 0:
-            raise SystemExit(f"{task} failed:\n{done.stderr}")
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    plain = results[0]
-    plain["heap_peak_mib"] = results[1]["heap_peak_mib"] if heap else None
-    return plain
+def _fast_csv(raw, sql: str, out, ledger: bool) -> tuple[int, int]:
+    """Prototype: the statement's CSV columns from tuples, amounts with integer arithmetic."""
+    import csv
+    import io
+
+    from ledger.money import exponent
+
+    buffer = io.StringIO()
+    lines = csv.writer(buffer, lineterminator="\n")
+    written = 0
+    digits: dict[str, int] = {}
+
+    def amount(minor: int | None, currency: str) -> str:
+        if minor is None:
+            return ""
+        places = digits.get(currency)
+        if places is None:
+            places = digits[currency] = exponent(currency)
+        whole, frac = divmod(-minor if minor < 0 else minor, 10**places)
+        sign = "-" if minor < 0 else ""
+        return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
+
+    rows = 0
+    with raw.cursor(name="fast_csv") as cursor:
+        cursor.itersize = 5000
+        cursor.execute(sql)
+        names = [c.name for c in cursor.description]
+        at = {name: names.index(name) for name in names}
+        n, d, e, m, c = (at[k] for k in ("number", "value_date", "event", "memo", "code"))
+        a, o, cur, v = (at[k] for k in ("amount", "original_amount", "currency", "victim"))
+        if ledger:
+            lines.writerow(
+                ["Date", "Entry", "Memo", "Original", "Currency", "Debit", "Credit", "Balance"]
+            )
+        else:
+            lines.writerow(
+                [
+                    *("Entry", "Date", "Event", "Memo", "Account"),
+                    *("Debit", "Credit", "Original", "Currency", "Victim"),
+                ]
+            )
+        running = 0
+        while batch := cursor.fetchmany(5000):
+            rows += len(batch)
+            if ledger:
+                out_rows = []
+                for row in batch:
+                    running += row[a]
+                    debit, credit = (row[a], None) if row[a] > 0 else (None, -row[a])
+                    out_rows.append(
+                        (
+                            row[d].isoformat(),
+                            row[n],
+                            row[m],
+                            amount(row[o], row[cur]),
+                            row[cur],
+                            amount(debit, "EUR"),
+                            amount(credit, "EUR"),
+                            amount(running, "EUR"),
+                        )
+                    )
+            else:
+                out_rows = [
+                    (
+                        row[n],
+                        row[d].isoformat(),
+                        row[e],
+                        row[m],
+                        row[c],
+                        amount(row[a] if row[a] > 0 else None, "EUR"),
+                        amount(-row[a] if row[a] < 0 else None, "EUR"),
+                        amount(row[o], row[cur]),
+                        row[cur],
+                        row[v] or "",
+                    )
+                    for row in batch
+                ]
+            lines.writerows(out_rows)
+            piece = buffer.getvalue().encode("utf-8")  # a piece as render() would yield it
+            buffer.seek(0)
+            buffer.truncate()
+            written += len(piece)
+            out.write(piece)
+    return written, rows
 
 
-def machine() -> dict:
-    import sqlite3
+# -- the run -------------------------------------------------------------------------------
 
-    import sqlalchemy
+
+def child(url: str, task: str, sql_file: Path | None) -> dict:
+    command = [sys.executable, __file__, "--child", task, "--database-url", url]
+    command += ["--sql", str(sql_file)] if sql_file else []
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise SystemExit(f"{task} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(url: str, slug: str, fmt: str, sql_file: Path, args) -> dict:
+    """Subject and COPY floor, interleaved: floor, subject, floor, subject…"""
+    task = f"fast-csv-{slug}" if fmt == "fast-csv" else f"{slug}-{fmt}"
+    subjects, floors = [], []
+    for _ in range(args.repeat):
+        floors.append(child(url, f"copy-{slug}", sql_file))
+        subjects.append(child(url, task, sql_file))
+        if subjects[0]["seconds"] > args.once_above:
+            break
+    times = [run["seconds"] for run in subjects]
+    floor = statistics.median(run["seconds"] for run in floors)
+    seconds = statistics.median(times)
+    return {
+        "statement": slug,
+        "format": fmt,
+        "runs": len(times),
+        "seconds": round(seconds, 3),
+        "seconds_min": min(times),
+        "seconds_max": max(times),
+        "copy_seconds": round(floor, 3),
+        "ratio": round(seconds / floor, 1) if floor else None,
+        "rows": subjects[0]["rows"],
+        "rss_before_mib": max(run["rss_before_mib"] for run in subjects),
+        "rss_peak_mib": max(run["rss_peak_mib"] for run in subjects),
+        "copy_rss_peak_mib": max(run["rss_peak_mib"] for run in floors),
+        "output_mib": subjects[0]["output_mib"],
+        "copy_output_mib": floors[0]["output_mib"],
+    }
+
+
+def machine(url: str | None = None) -> dict:
+    import reports
 
     facts = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "sqlite": sqlite3.sqlite_version,
-        "sqlalchemy": sqlalchemy.__version__,
+        "code": _commit(Path(reports.__file__).resolve().parent.parent),
+        "reports_from": str(Path(reports.__file__).resolve().parent),
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+    for name in ("sqlalchemy", "psycopg", "pandas", "openpyxl", "reportlab", "babel"):
+        try:
+            facts[name] = __import__(name).__version__
+        except (ImportError, AttributeError):
+            facts[name] = "?"
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
             facts["cpu"] = next(
@@ -414,70 +655,101 @@ def machine() -> dict:
             facts["memory_gib"] = round(kib / 2**20, 1)
     except (OSError, StopIteration):
         pass
+    if url and url.startswith("postgresql"):
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            facts["postgresql"] = connection.scalar(text("SHOW server_version"))
+        engine.dispose()
     return facts
+
+
+def _commit(folder: Path) -> str:
+    done = subprocess.run(  # noqa: S603
+        ["git", "-C", str(folder), "log", "-1", "--format=%h %cs", "HEAD"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    dirty = subprocess.run(  # noqa: S603
+        ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "FUNDLEDGER_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/fl_bench"
+        ),
+        help="PostgreSQL; each size uses <database>_<postings>, EMPTIED when built",
+    )
     parser.add_argument("--postings", type=int, nargs="+", default=[50_000, 200_000])
-    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument(
-        "--tasks", nargs="+", choices=TASKS + EXTRA_TASKS, default=list(TASKS), metavar="TASK"
-    )
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--statements", nargs="+", choices=STATEMENTS, default=list(STATEMENTS))
+    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--once-above", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument("--prototype", action="store_true", help="also time the fast-csv sketch")
+    parser.add_argument("--rebuild", action="store_true", help="build the funds even if found")
+    parser.add_argument("--quick", action="store_true", help="5,000 postings, one run each")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument(
-        "--no-heap", action="store_true", help="skip the tracemalloc runs (RSS and time only)"
-    )
-    parser.add_argument("--child", choices=TASKS + EXTRA_TASKS, help=argparse.SUPPRESS)
-    parser.add_argument("--database-url", help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--sql", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        print(json.dumps(run_task(args.database_url, args.child, args.out, args.trace)))
+        print(json.dumps(run_child(args.database_url, args.child, args.sql)))
         return
+    if not args.database_url.startswith("postgresql"):
+        raise SystemExit("--database-url must be PostgreSQL (the COPY floor is PostgreSQL's)")
+    if args.quick:
+        args.postings, args.repeat = [5_000], 1
 
-    if args.engine == "postgresql":
-        url = os.environ.get("FUNDLEDGER_BENCH_DATABASE_URL", "")
-        if not url.startswith("postgresql"):
-            raise SystemExit("--engine postgresql needs FUNDLEDGER_BENCH_DATABASE_URL (emptied!)")
-    else:
-        url = "sqlite"
-    with tempfile.TemporaryDirectory(prefix="fundledger-bench-") as scratch:
-        workdir = args.workdir or Path(scratch)
-        workdir.mkdir(parents=True, exist_ok=True)
-        report = {"machine": machine(), "engine": args.engine, "runs": []}
-        print(json.dumps(report["machine"]), flush=True)
-        for postings in args.postings:
-            size_url = prepare_database(url, workdir, postings)
-            built = build_fund(size_url, postings)
-            print(f"# {args.engine}: built {built}", flush=True)
-            out_dir = workdir / f"out-{postings}"
-            out_dir.mkdir(exist_ok=True)
-            for task in args.tasks:
-                result = {**measure(size_url, task, out_dir, not args.no_heap), **built}
+    report = {"machine": None, "runs": []}
+    sql_dir = Path(tempfile.mkdtemp(prefix="fl-bench-sql-"))
+    for postings in args.postings:
+        built = fund(args.database_url, postings, args.rebuild)
+        url = built.pop("url")
+        report["machine"] = report["machine"] or machine(url)
+        for slug in args.statements:
+            sql_file = sql_dir / f"{slug}-{postings}.sql"
+            sql_file.write_text(streamed_select(url, slug))
+            formats = list(args.formats) + (["fast-csv"] if args.prototype else [])
+            for fmt in formats:
+                result = {"postings": postings, **measure(url, slug, fmt, sql_file, args)}
                 report["runs"].append(result)
                 print(json.dumps(result), flush=True)
-        print()
-        print(markdown(report))
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=2))
+    report["machine"]["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print()
+    print(json.dumps(report["machine"]))
+    print(markdown(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+#: Today's figures (commit 9abf628, 2026-12-03, this machine; benchmarks/STATEMENTS.md), by
+#: (postings, statement, format): (median seconds, peak RSS MiB). Printed as "before".
+BEFORE: dict[tuple[int, str, str], tuple[float, float]] = {}
 
 
 def markdown(report: dict) -> str:
     lines = [
-        f"engine: {report['engine']}",
-        "",
-        "| postings | task | wall s | heap peak MiB | RSS before MiB | RSS peak MiB | output MiB |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| postings | statement | format | rows | runs | seconds (min-max) | COPY s | ratio "
+        "| RSS before MiB | RSS peak MiB | output MiB | before: s | before: RSS MiB |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in report["runs"]:
-        heap = "n/a" if run["heap_peak_mib"] is None else run["heap_peak_mib"]
+        before = BEFORE.get((run["postings"], run["statement"], run["format"]))
         lines.append(
-            f"| {run['postings']:,} | {run['task']} | {run['seconds']} | {heap} "
-            f"| {run['rss_before_mib']} | {run['rss_peak_mib']} | {run['output_mib']} |"
+            f"| {run['postings']:,} | {run['statement']} | {run['format']} | {run['rows']:,} "
+            f"| {run['runs']} | {run['seconds']} ({run['seconds_min']}-{run['seconds_max']}) "
+            f"| {run['copy_seconds']} | {run['ratio']}x | {run['rss_before_mib']} "
+            f"| {run['rss_peak_mib']} | {run['output_mib']} "
+            f"| {before[0] if before else '-'} | {before[1] if before else '-'} |"
         )
     return "\n".join(lines)
 
