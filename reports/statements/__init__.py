@@ -14,7 +14,16 @@ from ledger import access
 from ledger.errors import Forbidden, NotFound
 from reports.context import ReportRequest
 from reports.statement import Statement
-from reports.statements import assets, awards, cash_flow, financial, ledgers, trial_balance
+from reports.statements import (
+    assets,
+    awards,
+    cash_flow,
+    financial,
+    ledgers,
+    net_assets,
+    notes,
+    trial_balance,
+)
 
 Builder = Callable[[Session, ReportRequest], Statement]
 
@@ -22,8 +31,9 @@ BUILDERS: dict[str, Builder] = {
     "trial-balance": trial_balance.build,
     "financial-position": financial.financial_position,
     "financial-performance": financial.financial_performance,
-    "net-assets": financial.net_assets,
+    "net-assets": net_assets.net_assets,
     "cash-flow": cash_flow.cash_flow,
+    "notes": notes.notes,
     "general-ledger": ledgers.general_ledger,
     "journal": ledgers.journal,
     "awards-register": awards.awards_register,

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -37,7 +38,7 @@ from reports.statements import build_statement
 from tests.conftest import DATA, OPERATOR, auth, named
 
 ADMIN, APPROVER = named("admin-a"), named("admin-b")
-SLUGS = ("financial-position", "financial-performance", "net-assets", "cash-flow")
+SLUGS = ("financial-position", "financial-performance", "net-assets", "cash-flow", "notes")
 TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -377,14 +378,20 @@ def test_financial_position(small):
     assert figures["Total net assets"] == 14064124
     assert figures["Total liabilities and net assets"] == 15472556
     assert [(row["_style"], row["line"]) for row in st.rows if "_style" in row] == [
-        ("heading", "Assets"),
+        ("heading", "Current assets"),
+        ("subtotal", "Total current assets"),
         ("subtotal", "Total assets"),
-        ("heading", "Liabilities"),
+        ("heading", "Current liabilities"),
+        ("subtotal", "Total current liabilities"),
         ("subtotal", "Total liabilities"),
         ("heading", "Net assets"),
         ("subtotal", "Total net assets"),
         ("total", "Total liabilities and net assets"),
     ]
+    # Every asset and liability is current (a policy of the notes): non-current lines are nil.
+    assert figures["Non-current assets"] == figures["Non-current liabilities"] == 0
+    assert figures["Total current assets"] == figures["Total assets"]
+    assert st.signature
     assert st.rows[-1]["_style"] == "total"
     assert st.totals is None
     assert {key: st.summary[key] for key in ("as_of", "total_assets", "total_liabilities")} == {
@@ -405,6 +412,19 @@ def test_financial_position(small):
     today = statement(small, "financial-position")
     assert today.meta.as_of == date.today()
     assert today.summary["total_assets"] == 15472556
+
+    # Comparatives: beside the end of the previous fiscal year, as that position says itself.
+    assert [c.title for c in st.columns] == ["Account", "Item", "2026-03-31", "2025-12-31"]
+    assert st.summary["prior"]["as_of"] == "2025-12-31"
+    for key in ("total_assets", "total_liabilities", "net_assets", "fund_balance"):
+        assert st.summary["prior"][key] == {
+            "amount": Money(before.summary[key], "EUR").amount_string(),
+            "currency": "EUR",
+        }
+    assert {row["line"]: row["prior"] for row in st.rows if "prior" in row} == {
+        row["line"]: row["amount"] for row in before.rows if "amount" in row
+    }
+    assert any("as of 2025-12-31, the end of the previous fiscal year" in n for n in st.notes)
 
 
 def test_non_cash_assets_under_seizure_are_a_note_not_fund_assets(small):
@@ -466,13 +486,16 @@ def test_financial_performance(small):
     assert figures["Surplus (deficit) for the period"] == 13089124
     assert st.rows[-1]["_style"] == "total"
     assert st.totals is None
-    assert st.summary == {
+    assert {k: v for k, v in st.summary.items() if k != "prior"} == {
         "from": "2026-01-01",
         "to": "2026-03-31",
         "total_revenue": 16999306,
         "total_expenses": 3910182,
         "surplus": 13089124,
     }
+    assert st.summary["prior"]["from"] == "2025-01-01"  # the same span a year earlier: empty
+    assert st.summary["prior"]["surplus"] == {"amount": "0.00", "currency": "EUR"}
+    assert st.signature
 
     # The close of 2025 (4200 / 5500, 3000, dated 31 December) is not revenue or cost.
     year = statement(
@@ -481,8 +504,13 @@ def test_financial_performance(small):
     assert by_code(year)["4200"] == 1000000
     assert by_code(year)["5500"] == 50000
     assert year.summary["surplus"] == 950000
-    everything = statement(small, "financial-performance", date_to=date(2026, 3, 31))
-    assert everything.meta.date_from is None
+    # Without from: the fiscal year (January here) to the end date.
+    to_date = statement(small, "financial-performance", date_to=date(2026, 3, 31))
+    assert to_date.meta.date_from == date(2026, 1, 1)
+    assert to_date.summary == st.summary
+    everything = statement(
+        small, "financial-performance", date_from=date(2025, 1, 1), date_to=date(2026, 3, 31)
+    )
     assert everything.summary["total_revenue"] == 17999306
     assert everything.summary["total_expenses"] == 3960182
     assert everything.summary["surplus"] == 14039124
@@ -494,7 +522,8 @@ def test_financial_performance(small):
 def test_changes_in_net_assets(small):
     st = statement(small, "net-assets", **Q1)
     assert st.title == "Statement of changes in net assets"
-    rows = {row["line"]: row for row in st.rows}
+    assert st.signature
+    rows = {row["line"]: row for row in st.rows if row["_period"] == "current"}
     opening = rows["Net assets at 2025-12-31"]
     assert (opening["fund_balance"], opening["unclosed"], opening["total"]) == (950000, 0, 950000)
     assert rows["Surplus (deficit) for the period"]["total"] == 13089124
@@ -519,16 +548,26 @@ def test_changes_in_net_assets(small):
     )
     assert s["closing_net_assets"] == 14064124
 
-    # From the beginning: both years' results, and the close moving 2025's into 3000.
-    across = statement(small, "net-assets", date_to=date(2026, 3, 31))
-    rows = {row["line"]: row for row in across.rows}
-    assert rows["Net assets at the beginning"]["total"] == 0
+    # The comparative period, Q1 2025, is a block of rows of its own, above the current one.
+    assert [row["line"] for row in st.rows if row["_period"] == "prior"] == [
+        "Period 2025-01-01 to 2025-03-31",
+        "Net assets at 2024-12-31",
+        "Surplus (deficit) for the period",
+        "Other movements directly in net assets",
+        "Net assets at 2025-03-31",
+    ]
+    assert st.summary["prior"]["closing_net_assets"] == {"amount": "0.00", "currency": "EUR"}
+
+    # Across both years: both results, and the close moving 2025's into 3000.
+    across = statement(small, "net-assets", date_from=date(2025, 1, 1), date_to=date(2026, 3, 31))
+    rows = {row["line"]: row for row in across.rows if row["_period"] == "current"}
+    assert rows["Net assets at 2024-12-31"]["total"] == 0
     assert rows["Surplus (deficit) for the period"]["unclosed"] == 14039124
     moved = rows["Result of a closed year transferred to fund balance"]
     assert (moved["fund_balance"], moved["unclosed"], moved["total"]) == (950000, -950000, 0)
     closing_row = rows["Net assets at 2026-03-31"]
     for column in ("fund_balance", "unclosed", "total"):  # every column adds up
-        body = sum(row.get(column, 0) for row in across.rows if row is not closing_row)
+        body = sum(row.get(column, 0) for row in rows.values() if row is not closing_row)
         assert body == closing_row[column], column
     assert across.summary["closing_net_assets"] == 14064124
 
@@ -539,27 +578,49 @@ def test_changes_in_net_assets(small):
 def test_cash_flow(small):
     st = statement(small, "cash-flow", **Q1)
     assert st.title == "Cash-flow statement"
+    assert st.signature
     assert lines(st) == {
         "Donations and grants received": 10084459,
         "Interest received": 4567,
         "Forfeited cash received": 5010000,
-        "Proceeds from sale of forfeited assets": 1900000,
         "Compensation paid to victims": -2850000,  # 20,000 + 3,500 + 5,000
         "Payments returned undelivered": 500000,
         "Bank charges": -1750,
         "Custody and disposal costs": -30000,
         "Administrative costs": -120000,
-        "Other movements": 25000,  # the predecessor fund's balance (1000 / 3000)
-        "Net cash from operating activities": 14522276,
+        "Other movements": 0,
+        "Net cash from operating activities": 12597276,
+        "Proceeds from sale of forfeited assets": 1900000,  # investing: the car, net of costs
+        "Net cash from investing activities": 1900000,
+        # financing: the predecessor fund's balance (1000 / 3000)
+        "Contributions to (distributions from) net assets": 25000,
+        "Net cash from financing activities": 25000,
         "Effect of exchange-rate changes on cash held": 280,
         "Net increase (decrease) in cash": 14522556,
         "Cash at beginning of period": 950000,
         "Cash at end of period": 15472556,
+        # The reconciliation, ending at the operating cash flow above:
+        "Surplus (deficit) for the period": 13089124,
+        "Forfeited non-cash assets recognised as revenue": -1800000,  # the car, 18,000.00
+        "(Gain) loss on disposal of forfeited assets (investing)": -100000,
+        "Exchange differences on cash held": -280,
+        "Increase (decrease) in awards payable": 1408432,  # 0 at 2025-12-31, 14,084.32 now
     }
-    assert st.rows[-1]["_style"] == "total"
+    # 13,089,124 - 1,800,000 - 100,000 - 280 + 1,408,432 = 12,597,276
+    recon = [row for row in st.rows if row.get("_section") == "reconciliation"]
+    assert recon[0]["_style"] == "heading" and recon[-1]["_style"] == "total"
+    assert sum(row["amount"] for row in recon[1:-1]) == recon[-1]["amount"] == 12597276
+    assert st.rows[-1] is recon[-1]
+    assert (
+        st.summary["surplus"] == statement(small, "financial-performance", **Q1).summary["surplus"]
+    )
     assert st.summary["opening_cash"] == 950000
+    assert st.summary["net_operating_cash"] == 12597276
+    assert st.summary["net_investing_cash"] == 1900000
+    assert st.summary["net_financing_cash"] == 25000
     assert st.summary["net_change_in_cash"] == 14522556
     assert st.summary["closing_cash"] == 15472556
+    assert any("proceeds from the sale of forfeited assets" in note for note in st.notes)
     assert st.summary["bank_accounts"] == [
         {
             "code": "1000",
@@ -577,7 +638,23 @@ def test_cash_flow(small):
     assert any("USD 1,000.00 carried at EUR 847.39" in note for note in st.notes)
     printed_lines = pdf_lines(b"".join(render(st, "pdf")))
     for note in st.notes:  # printed whole, not cut short with an ellipsis
-        assert " ".join(note.split()) in printed_lines, note
+        assert " ".join(note.split()) in " ".join(printed_lines), note
+
+    # Comparatives: December 2026 beside December 2025, as December 2025 says itself.
+    december = statement(
+        small, "cash-flow", date_from=date(2026, 12, 1), date_to=date(2026, 12, 31)
+    )
+    then = statement(small, "cash-flow", date_from=date(2025, 12, 1), date_to=date(2025, 12, 31))
+    assert [c.title for c in december.columns][1:] == [
+        "2026-12-01 to 2026-12-31",
+        "2025-12-01 to 2025-12-31",
+    ]
+    assert [(r["line"], r["prior"]) for r in december.rows if "prior" in r] == [
+        (r["line"], r["amount"]) for r in then.rows if "amount" in r
+    ]
+    assert lines(then)["Donations and grants received"] == 1000000
+    assert lines(then)["Cash at end of period"] == 950000
+    assert december.summary["prior"]["closing_cash"] == {"amount": "9500.00", "currency": "EUR"}
 
     february = lines(
         statement(small, "cash-flow", date_from=date(2026, 2, 1), date_to=date(2026, 2, 28))
@@ -589,7 +666,9 @@ def test_cash_flow(small):
     assert february["Effect of exchange-rate changes on cash held"] == 280
     assert february["Cash at end of period"] == 13894739
 
-    everything = lines(statement(small, "cash-flow", date_to=date(2026, 3, 31)))
+    everything = lines(
+        statement(small, "cash-flow", date_from=date(2025, 1, 1), date_to=date(2026, 3, 31))
+    )
     assert everything["Cash at beginning of period"] == 0
     assert everything["Donations and grants received"] == 11084459
     assert everything["Administrative costs"] == -170000
@@ -629,7 +708,7 @@ def test_a_reversal_counts_where_the_entry_it_reverses_counted(small):
 
 
 def test_a_period_that_ends_before_it_starts_is_refused(db):
-    for slug in SLUGS[1:]:
+    for slug in ("financial-performance", "net-assets", "cash-flow"):
         with pytest.raises(Invalid) as refused:
             statement(db, slug, date_from=date(2026, 3, 1), date_to=date(2026, 2, 1))
         assert "from" in refused.value.errors
@@ -642,7 +721,7 @@ def money(cell) -> int:
     """Minor units of a JSON money object (or of a bare integer, as some summaries are)."""
     if isinstance(cell, int):
         return cell
-    assert cell["currency"] == "EUR"
+    assert cell["currency"] == "EUR", cell
     return Money.parse(cell["amount"], "EUR", allow_negative=True).minor
 
 
@@ -663,23 +742,33 @@ def test_demo_fund_by_hand_and_in_every_format(runner, client, token_for, db):
     assert runner.invoke(args=["demo"]).exit_code == 0
     tb = {line.code: line.balance for line in trial_balance(db).lines}
 
-    assert lines(statement(db, "cash-flow")) == {
+    flows = statement(db, "cash-flow")
+    assert lines(flows) == {
         "Donations and grants received": 15250000,  # grant 150,000 + donation 2,500
         "Interest received": 8412,
         "Forfeited cash received": 18266235,  # 182,450.00 + 212.35 escrow interest
-        "Proceeds from sale of forfeited assets": 10490000,  # 38,900 + 42,300 + 23,700
         "Compensation paid to victims": -6951000,  # 20,000 + 25,000 + 16,120 + 8,390
         "Payments returned undelivered": 839000,
         "Bank charges": -5550,  # 12.50 + 25.00 + 18.00
         "Custody and disposal costs": -280000,  # 1,850 + 950
         "Administrative costs": -320000,
         "Other movements": 0,
-        "Net cash from operating activities": 37297097,
+        "Net cash from operating activities": 26807097,
+        "Proceeds from sale of forfeited assets": 10490000,  # 38,900 + 42,300 + 23,700
+        "Net cash from investing activities": 10490000,
+        "Contributions to (distributions from) net assets": 0,
+        "Net cash from financing activities": 0,
         "Effect of exchange-rate changes on cash held": 0,
         "Net increase (decrease) in cash": 37297097,
         "Cash at beginning of period": 0,
         "Cash at end of period": 37297097,
+        "Surplus (deficit) for the period": 29709974,
+        "Forfeited non-cash assets recognised as revenue": -10740000,  # 41,000 + 27,500 + 38,900
+        "(Gain) loss on disposal of forfeited assets (investing)": 250000,  # 3,800 - 1,300
+        "Exchange differences on cash held": 0,
+        "Increase (decrease) in awards payable": 7587123,
     }
+    assert flows.summary["surplus"] == 29709974
     assert tb["1000"] == 37297097
     position = statement(db, "financial-position")
     assert position.summary["total_assets"] == 37297097
@@ -743,29 +832,69 @@ def _check_formats(expected, got: dict[str, bytes]) -> None:
     # The PDF prints each subtotal and total with the JSON's figures, on the same line.
     printed_lines = pdf_lines(got["pdf"])
     assert f"Journal head hash {document['head_hash']}" in printed_lines
-    assert any(line.endswith("Page 1 of 1") for line in printed_lines)
+    pages = len(PdfReader(io.BytesIO(got["pdf"])).pages)
+    assert any(line.endswith(f"Page 1 of {pages}") for line in printed_lines)
+    shown_keys = [c.key for c in expected.columns if c.key != "line"]
     for line in structure:
-        figures = " ".join(printed(money(line[key])) for key in amount_keys if key in line)
+        figures = " ".join(
+            printed(money(line[key])) if key in amount_keys else str(line[key])
+            for key in shown_keys
+            if key in line
+        )
         assert f"{line['line']} {figures}" in printed_lines, (expected.slug, line, printed_lines)
     for note in expected.notes:  # whole, not cut short with an ellipsis
-        assert " ".join(note.split()) in printed_lines, (note, printed_lines)
+        assert " ".join(note.split()) in " ".join(printed_lines), (note, printed_lines)
 
-    # CSV and XLSX: the metadata, then the table, with exact decimal amounts.
+    # CSV and XLSX: the table, its last line with the JSON's exact decimal amounts (the
+    # stamp is in the response headers, the XLSX "About" sheet and the file name).
     text = got["csv"].decode("utf-8")
-    head = [line for line in text.splitlines() if line.startswith("# ")]  # comments, verbatim
-    parsed = list(csv.reader(io.StringIO(text)))
-    assert head[0] == f"# Fund: {document['fund']}"
-    assert f"# Journal head hash: {document['head_hash']}" in head
-    assert [f"# Note: {note}" for note in expected.notes] == [
-        line for line in head if line.startswith("# Note: ")
-    ]
-    rows = [row for row in parsed if row and not row[0].startswith("# ")]
-    assert rows[0] == [c.title for c in expected.columns]
-    final = dict(zip([c.key for c in expected.columns], rows[-1], strict=True))
-    assert final["line"] == structure[-1]["line"]
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    assert not rows[0][0].startswith("#")  # the header row comes first
+    final = rows[-1]
+    assert document["lines"][-1]["line"] in final
     for key in amount_keys:
-        if key in structure[-1]:
-            assert final[key] == structure[-1][key]["amount"]
-    sheet = load_workbook(io.BytesIO(got["xlsx"]), read_only=True).active
-    cells = list(sheet.iter_rows(values_only=True))
-    assert [c for c in cells[-1] if c is not None] == [c for c in rows[-1] if c != ""]
+        if key in document["lines"][-1]:
+            assert document["lines"][-1][key]["amount"] in final, (expected.slug, key, final)
+    book = load_workbook(io.BytesIO(got["xlsx"]), read_only=True)
+    sheet = book["Statement"] if "Statement" in book.sheetnames else book.active
+    last = [c for c in list(sheet.iter_rows(values_only=True))[-1] if c is not None]
+    assert document["lines"][-1]["line"] in last
+    for key in amount_keys:
+        if key in document["lines"][-1]:
+            want = Decimal(document["lines"][-1][key]["amount"])
+            assert any(
+                str(c) == str(want)
+                or (isinstance(c, int | float | Decimal) and Decimal(str(c)) == want)
+                for c in last
+            ), (expected.slug, key, last)
+
+
+# -- notes to the financial statements -----------------------------------------------------
+
+
+def test_notes_tie_to_the_face_of_the_statements(small):
+    day = date(2026, 3, 31)
+    notes = statement(small, "notes", as_of=day)
+    assert notes.title == "Notes to the financial statements" and notes.signature
+    position = by_code(statement(small, "financial-position", as_of=day))
+    rows = {
+        row["line"]: row for row in notes.rows if "_style" not in row or row["_style"] != "text"
+    }
+    cash = rows["Cash (statement of financial position and cash-flow statement)"]["amount"]
+    assert cash == position["1000"] + position["1001"] == notes.summary["cash"]
+    assert cash == statement(small, "cash-flow", **Q1).summary["closing_cash"]
+    assert rows["1001 Fund bank account (USD)"]["original"] == 100000  # USD 1,000.00
+    for table in ("by status", "by age"):
+        assert rows[f"Awards payable, {table}"]["amount"] == position["2000"]
+    assert rows["Partially paid"]["count"] == 2
+    assert rows["Awards payable in USD"]["original"] == 600000  # USD 10,000 - 4,000
+    assert rows["Awards payable in USD"]["amount"] == 508432  # 8,473.86 - 3,389.54
+    # Seized and not forfeited: the flat and the jewellery, by kind, labelled for people.
+    assert rows["Real estate"]["original"] == 15000000 and rows["Real estate"]["count"] == 1
+    assert rows["Other"]["currency"] == "USD"
+    texts = " ".join(row["line"] for row in notes.rows if row.get("_style") == "text")
+    for policy in ("Functional and presentation currency: EUR", "Foreign currency:",
+                   "Forfeiture:", "Awards:", "payable on demand", "are investing"):  # fmt: skip
+        assert policy in texts
+    assert "€" not in texts and "real_estate" not in texts
+    assert "EUR 14,084.32" in texts  # awards payable, in the one money notation
