@@ -19,7 +19,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ledger import access, audit, events, validate
+from ledger import access, audit, events, labels, validate
 from ledger.access import Actor
 from ledger.assets import get_asset
 from ledger.bank import bank_account_for
@@ -146,7 +146,7 @@ def _record(
         session,
         actor=actor,
         value_date=day,
-        memo=f"{direction.capitalize()} ({kind}): {counterparty}",
+        memo=labels.movement_memo(direction, kind, counterparty),
         event=event,
         source=(direction, movement.id),
         lines=lines,

@@ -99,3 +99,11 @@ def label(table: dict[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return table.get(code, code)
+
+
+def movement_memo(direction: str, kind: str, counterparty: str) -> str:
+    """A receipt's or expense's journal memo: ``Receipt, interest on seized cash in escrow:
+    Bank`` (its kind by label, never the code)."""
+    table = RECEIPT_KIND if direction == "receipt" else EXPENSE_KIND
+    text = label(table, kind)
+    return f"{direction.capitalize()}, {text[:1].lower()}{text[1:]}: {counterparty}"

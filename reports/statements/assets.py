@@ -8,21 +8,33 @@ up to 1100, the cash in escrow to 1010.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
-from ledger.chart import ESCROW, HELD_FOR_SALE
+from ledger import events, labels
+from ledger.awards import status_of
+from ledger.chart import (
+    BANK,
+    DISPOSAL_GAIN,
+    DISPOSAL_LOSS,
+    ESCROW,
+    FORFEITURE_REVENUE,
+    HELD_FOR_SALE,
+)
 from ledger.closing import is_closing_entry
-from ledger.distributions import case_net_proceeds
+from ledger.distributions import CASE_PROCEEDS
 from ledger.errors import Invalid
 from ledger.lookup import fetch
-from ledger.models import Account, Asset, Award, Case, JournalEntry, Posting
+from ledger.models import Account, Asset, Award, Case, Disbursement, JournalEntry, Posting
 from ledger.models.base import summed
-from ledger.money import Money, format_money
+from ledger.models.registers import PENDING_PAYMENT_STATES
+from ledger.money import Money
 from ledger.reads.lists import filtered
 from reports.context import ReportRequest, make_meta
+from reports.formatting import money_text
 from reports.statement import Column, Statement
 from reports.statements.awards import award_movements
 
@@ -55,10 +67,10 @@ def asset_register(session: Session, request: ReportRequest) -> Statement:
             {
                 "asset": asset.id,
                 "case": asset.case.reference,
-                "kind": asset.kind,
+                "kind": labels.label(labels.ASSET_KIND, asset.kind),
                 "description": asset.description,
                 "seized_on": asset.seized_on,
-                "state": state,
+                "state": labels.label(labels.ASSET_STATE, state),
                 "changed_on": since,
                 "currency": asset.estimated_currency,
                 "estimated": asset.estimated_minor,
@@ -70,12 +82,17 @@ def asset_register(session: Session, request: ReportRequest) -> Statement:
             under_seizure[asset.estimated_currency][0] += 1
             under_seizure[asset.estimated_currency][1] += asset.estimated_minor
     notes = [
-        f"Note: {count} non-cash asset(s) under seizure, estimated "
-        f"{format_money(Money(value, currency))}, "
+        f"{count} non-cash asset(s) under seizure, estimated at "
+        f"{money_text(Money(value, currency), meta.locale)}, "
         "are not fund assets until forfeited."
         for currency, (count, value) in sorted(under_seizure.items())
     ]
-    totals = {"asset": "Total", "carrying": sum(held.values()), "escrow": sum(escrow.values())}
+    shown = {row["asset"] for row in rows}
+    totals = {
+        "asset": "Total",
+        "carrying": sum(v for k, v in held.items() if k in shown),
+        "escrow": sum(v for k, v in escrow.items() if k in shown),
+    }
     return Statement(
         "asset-register",
         "Seized-asset register",
@@ -120,8 +137,8 @@ def _per_asset(session: Session, code: str, as_of: date) -> dict[int, int]:
 
 
 CASE_COLUMNS = [
-    Column("item", "Item", width=1.4),
-    Column("detail", "Detail", width=3.2),
+    Column("item", "Item", width=1.5),
+    Column("detail", "Detail", width=3.0),
     Column("status", "Status", width=1.3),
     Column("amount", "Amount", "money_in", currency_key="currency", width=1.5),
     Column("functional", "Functional", "money", width=1.4),
@@ -129,29 +146,174 @@ CASE_COLUMNS = [
 
 
 def case_statement(session: Session, request: ReportRequest) -> Statement:
-    """One case: its assets, the income and costs booked to it, its awards, its net proceeds."""
+    """One case: each asset from its estimate at seizure to its forfeiture and sale, the income
+    and costs booked to the case, its awards, and its net proceeds line by line."""
     if request.case_id is None:
         raise Invalid.field("case_id", "the case statement needs case_id")
     case = fetch(session, Case, request.case_id, "case", "case_id")
     meta = make_meta(session, request, point_in_time=True)
-    as_of = meta.as_of
+    functional = meta.functional_currency
+    columns = [
+        replace(c, title=f"In {functional}") if c.key == "functional" else c for c in CASE_COLUMNS
+    ]
+    rows = _asset_rows(session, case, meta.as_of)
+    result, result_rows = _result_rows(session, case, meta.as_of)
+    rows += result_rows
+    owed, award_rows = _award_rows(session, case, meta.as_of)
+    rows += award_rows
+    today = datetime.now(UTC).date()
+    net, proceeds_rows = net_proceeds_lines(session, case.id, today)
+    rows += proceeds_rows
+    return Statement(
+        "case-statement",
+        "Case statement",
+        meta,
+        columns,
+        rows,
+        subtitle=f"{case.reference} · {case.title} · {case.court}",
+        notes=[
+            "Each asset shows its estimate at seizure (not a fund asset while seized), the value "
+            "its forfeiture brought into the books and, once sold, the net proceeds received and "
+            "the gain or loss against that value, as posted in the journal.",
+            f"Net proceeds still available for distribution to this case's awards, today "
+            f"({today.isoformat()}): {money_text(Money(net, functional), meta.locale)}. They "
+            "count every posting and every payment awaiting approval or execution up to now, "
+            "whatever the statement's date.",
+        ],
+        summary={
+            "case": case.reference,
+            "result_total": Money(result, functional),
+            "owed_total": Money(owed, functional),
+            "net_proceeds_amount": Money(net, functional),
+            "net_proceeds_on": today.isoformat(),
+        },
+    )
+
+
+def _asset_rows(session: Session, case: Case, as_of: date) -> list[dict]:
+    """Per asset: its line (state, estimate at seizure), then what the journal holds of it."""
     rows: list[dict] = [{"_style": "heading", "item": "Seized assets"}]
+    assets = list(
+        session.scalars(
+            select(Asset)
+            .where(Asset.case_id == case.id, Asset.seized_on <= as_of)
+            .order_by(Asset.id)
+        )
+    )
+    posted = asset_postings(session, [a.id for a in assets], as_of)
     held = _per_asset(session, HELD_FOR_SALE, as_of)
-    for asset in session.scalars(
-        select(Asset).where(Asset.case_id == case.id, Asset.seized_on <= as_of).order_by(Asset.id)
-    ):
+    for asset in assets:
         state, since = _state_on(asset, as_of)
+        kind = labels.label(labels.ASSET_KIND, asset.kind)
         rows.append(
             {
-                "item": f"Asset {asset.id} ({asset.kind})",
-                "detail": asset.description,
-                "status": f"{state} {since.isoformat()}",
+                "item": f"Asset {asset.id} · {kind}",
+                "detail": f"{asset.description} — estimate at seizure, "
+                f"{asset.seized_on.isoformat()}",
+                "status": f"{labels.label(labels.ASSET_STATE, state)} since {since.isoformat()}",
                 "currency": asset.estimated_currency,
                 "amount": asset.estimated_minor,
-                "functional": held.get(asset.id),
             }
         )
-    rows.append({"_style": "heading", "item": "Income and costs booked to the case"})
+        mine = posted.get(asset.id, {})
+        forfeited = mine.get((events.ASSET_FORFEITED, FORFEITURE_REVENUE))
+        if forfeited is not None:
+            amount, original, currency = forfeited
+            rows.append(
+                {
+                    "item": "Forfeited at",
+                    "detail": f"Forfeiture revenue ({FORFEITURE_REVENUE}), "
+                    f"order {asset.forfeiture_order or '—'}",
+                    "status": asset.forfeited_on.isoformat() if asset.forfeited_on else "",
+                    "currency": currency,
+                    "amount": -original,
+                    "functional": -amount,
+                }
+            )
+        sold = mine.get((events.ASSET_LIQUIDATED, BANK))
+        if sold is not None:
+            rows.append(_sale_row(asset, sold[0], meta_currency=sold[2]))
+            gain = -mine.get((events.ASSET_LIQUIDATED, DISPOSAL_GAIN), (0, 0, ""))[0]
+            loss = mine.get((events.ASSET_LIQUIDATED, DISPOSAL_LOSS), (0, 0, ""))[0]
+            if gain or loss:
+                code = DISPOSAL_GAIN if gain else DISPOSAL_LOSS
+                rows.append(
+                    {
+                        "item": "Gain on sale" if gain else "Loss on sale",
+                        "detail": f"Net proceeds less the value forfeited ({code})",
+                        "functional": gain - loss,
+                    }
+                )
+        if held.get(asset.id):
+            rows.append(
+                {
+                    "item": "Held for sale",
+                    "detail": f"Carrying value in assets held for sale ({HELD_FOR_SALE})",
+                    "functional": held[asset.id],
+                }
+            )
+    return rows
+
+
+def _sale_row(asset: Asset, bank: int, *, meta_currency: str) -> dict:
+    row = {
+        "item": "Sold for",
+        "detail": f"Net proceeds received in bank ({BANK})",
+        "status": asset.sold_on.isoformat() if asset.sold_on else "",
+        "functional": bank,
+    }
+    if asset.proceeds_minor is not None and asset.sale_currency:
+        costs = asset.selling_costs_minor or 0
+        sale = asset.sale_currency
+        row["detail"] = (
+            f"Proceeds {money_text(Money(asset.proceeds_minor, sale))} less selling costs "
+            f"{money_text(Money(costs, sale))}: net proceeds received in bank ({BANK})"
+        )
+        row["currency"], row["amount"] = sale, asset.proceeds_minor - costs
+    else:
+        row["currency"], row["amount"] = meta_currency, bank
+    return row
+
+
+def asset_postings(
+    session: Session, asset_ids: list[int], as_of: date
+) -> dict[int, dict[tuple[str, str], tuple[int, int, str]]]:
+    """Per asset, per (event, account): the functional and original sums of its postings up to
+    ``as_of``, and their currency. A reversal counts under the event of the entry it
+    reverses, so a reversed forfeiture or sale nets to nothing."""
+    if not asset_ids:
+        return {}
+    reversed_entry = aliased(JournalEntry)
+    event = func.coalesce(reversed_entry.event, JournalEntry.event)
+    query = (
+        select(
+            Posting.asset_id,
+            event,
+            Account.code,
+            Posting.currency,
+            summed(Posting.amount),
+            summed(Posting.original_amount),
+        )
+        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        .outerjoin(reversed_entry, reversed_entry.number == JournalEntry.reverses)
+        .join(Account, Account.id == Posting.account_id)
+        .where(
+            Posting.asset_id.in_(asset_ids),
+            JournalEntry.value_date <= as_of,
+            event.in_((events.ASSET_FORFEITED, events.ASSET_LIQUIDATED)),
+        )
+        .group_by(Posting.asset_id, event, Account.code, Posting.currency)
+    )
+    out: dict[int, dict] = defaultdict(dict)
+    for asset_id, what, code, currency, amount, original in session.execute(query):
+        if int(amount) or int(original):
+            out[asset_id][(what, code)] = (int(amount), int(original), currency)
+    return out
+
+
+def _result_rows(session: Session, case: Case, as_of: date) -> tuple[int, list[dict]]:
+    """The revenue and expenses booked to the case up to ``as_of`` (closing entries aside)."""
+    rows: list[dict] = [{"_style": "heading", "item": "Income and costs booked to the case"}]
     result = 0
     for code, name, kind, total in session.execute(
         select(Account.code, Account.name, Account.type, summed(Posting.amount))
@@ -168,9 +330,14 @@ def case_statement(session: Session, request: ReportRequest) -> Statement:
     ):
         result -= int(total)
         shown = -int(total) if kind == "revenue" else int(total)
-        rows.append({"item": code, "detail": name, "status": kind, "functional": shown})
+        status = labels.label(labels.ACCOUNT_TYPE, kind)
+        rows.append({"item": code, "detail": name, "status": status, "functional": shown})
     rows.append({"_style": "subtotal", "item": "Result of the case", "functional": result})
-    rows.append({"_style": "heading", "item": "Awards"})
+    return result, rows
+
+
+def _award_rows(session: Session, case: Case, as_of: date) -> tuple[int, list[dict]]:
+    rows: list[dict] = [{"_style": "heading", "item": "Awards"}]
     awards = list(
         session.scalars(
             select(Award)
@@ -183,33 +350,75 @@ def case_statement(session: Session, request: ReportRequest) -> Statement:
     for award in awards:
         f = figures[award.id]
         owed += f["carrying"]
+        status = status_of(f["paid"], f["outstanding"])
         rows.append(
             {
                 "item": f"Award {award.id}",
-                "detail": f"{award.victim.code}, order {award.order_reference}",
-                "status": "outstanding" if f["outstanding"] else "settled",
+                "detail": f"{award.victim.code}, order {award.order_reference}: still owed",
+                "status": labels.label(labels.AWARD_STATUS, status),
                 "currency": award.currency,
                 "amount": f["outstanding"],
                 "functional": f["carrying"],
             }
         )
     rows.append({"_style": "subtotal", "item": "Owed to victims of the case", "functional": owed})
-    net = case_net_proceeds(session, case.id)
-    return Statement(
-        "case-statement",
-        "Case statement",
-        meta,
-        CASE_COLUMNS,
-        rows,
-        subtitle=f"{case.reference} · {case.title} · {case.court}",
-        notes=[
-            f"Net proceeds still available for distribution to this case's awards: "
-            f"{format_money(Money(net, meta.functional_currency))} (today)."
-        ],
-        summary={
-            "case": case.reference,
-            "result_total": Money(result, meta.functional_currency),
-            "owed_total": Money(owed, meta.functional_currency),
-            "net_proceeds_amount": Money(net, meta.functional_currency),
-        },
+    return owed, rows
+
+
+def net_proceeds_lines(session: Session, case_id: int, today: date) -> tuple[int, list[dict]]:
+    """:func:`ledger.distributions.case_net_proceeds` line by line, as it computes it (every
+    posting, no date: it is today's figure): what the case earned on each of its proceeds
+    accounts, less what its awards were paid from the bank and what payments awaiting approval
+    or execution commit. Returns the total, which is ``case_net_proceeds``'s, and the rows."""
+    rows: list[dict] = [
+        {"_style": "heading", "item": f"Net proceeds still available, today {today.isoformat()}"}
+    ]
+    net = 0
+    for code, name, total in session.execute(
+        select(Account.code, Account.name, summed(Posting.amount))
+        .join(Account, Account.id == Posting.account_id)
+        .where(Account.code.in_(CASE_PROCEEDS), Posting.case_id == case_id)
+        .group_by(Account.code, Account.name)
+        .order_by(Account.code)
+    ):
+        net -= int(total)
+        rows.append({"item": code, "detail": name, "functional": -int(total)})
+    paid = int(
+        session.scalar(
+            select(summed(Posting.amount))
+            .join(Account, Account.id == Posting.account_id)
+            .where(Account.code == BANK, Posting.case_id == case_id, Posting.award_id.is_not(None))
+        )
     )
+    net += paid
+    rows.append(
+        {
+            "item": f"Paid ({BANK})",
+            "detail": "Payments to the case's awards, less payments returned",
+            "functional": paid,
+        }
+    )
+    committed = int(
+        session.scalar(
+            select(summed(Disbursement.estimate_minor))
+            .join(Award, Award.id == Disbursement.award_id)
+            .where(Award.case_id == case_id, Disbursement.status.in_(PENDING_PAYMENT_STATES))
+        )
+    )
+    net -= committed
+    rows.append(
+        {
+            "item": "Committed",
+            "detail": "Payments to the case's awards awaiting approval or execution",
+            "functional": -committed,
+        }
+    )
+    rows.append(
+        {
+            "_style": "total",
+            "item": "Net proceeds still available",
+            "detail": "For distribution to this case's awards",
+            "functional": net,
+        }
+    )
+    return net, rows

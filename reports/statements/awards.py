@@ -20,10 +20,11 @@ from ledger.errors import Invalid
 from ledger.lookup import fetch
 from ledger.models import Account, Award, Disbursement, JournalEntry, Posting, Victim
 from ledger.models.base import summed
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.reads.awards import is_abroad
 from ledger.reads.lists import filtered
 from reports.context import ReportRequest, make_meta
+from reports.formatting import money_text
 from reports.statement import Column, Statement
 
 AGEING = ((90, "0-90 days"), (180, "91-180 days"), (365, "181-365 days"), (None, "over 1 year"))
@@ -74,7 +75,7 @@ AWARD_COLUMNS = [
     Column("award", "Award", "int", width=0.55),
     Column("case", "Case", width=1.0),
     Column("victim", "Victim", width=0.75),
-    Column("residence", "Victim is", width=0.75),
+    Column("residence", "Residence", width=0.75),
     Column("ordered_on", "Ordered", "date", width=0.85),
     Column("amount", "Amount", "money_in", currency_key="currency", width=1.35),
     Column("paid", "Paid", "money_in", currency_key="currency", width=1.35),
@@ -112,7 +113,7 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
         residence = "foreign" if _is_foreign(award.victim, award.case) else "domestic"
         status = labels.label(labels.AWARD_STATUS, status_of(f["paid"], f["outstanding"]))
         if award.id in unclaimed and f["outstanding"] > 0:
-            status += ", payment returned/unclaimed"
+            status += ", a payment returned undelivered"
         rows.append(
             {
                 "award": award.id,
@@ -134,30 +135,51 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
         if f["outstanding"]:
             ageing[(residence, _bucket(days))] += f["carrying"]
     total = sum(row["carrying"] for row in rows)
+    by_currency = currency_totals(rows)
     notes = [
         f"Outstanding, {residence} victims, {label}: "
-        f"{format_money(Money(ageing[(residence, label)], meta.functional_currency))}"
+        f"{money_text(Money(ageing[(residence, label)], meta.functional_currency), meta.locale)}"
+        " (carrying value)"
         for residence in ("domestic", "foreign")
         for _, label in AGEING
         if ageing[(residence, label)]
     ]
+    notes.insert(
+        0,
+        "Amount, paid, cancelled and outstanding are in each award's own currency and are "
+        f"totalled per currency; the carrying value is in {meta.functional_currency} "
+        "(the outstanding amount at the rate of the last revaluation).",
+    )
     if request.court_user_id is not None:
         notes.insert(0, "Only the awards registered by this court are shown.")
+    functional = meta.functional_currency
+    totals = [{"award": f"Total {line['currency']}", **line} for line in by_currency] + [
+        {"award": "Total carrying value", "carrying": total}
+    ]
     return Statement(
         "awards-register",
         "Awards register",
         meta,
         AWARD_COLUMNS,
         rows,
-        totals={"award": "Total", "carrying": total},
+        totals=totals,
         notes=notes,
         summary={
-            "carrying_total": Money(total, meta.functional_currency),
+            "carrying_total": Money(total, functional),
+            "totals_by_currency": [
+                {
+                    "currency": line["currency"],
+                    "awards": line["awards"],
+                    **{key: Money(line[key], line["currency"]) for key in PER_CURRENCY},
+                    "carrying": Money(line["carrying"], functional),
+                }
+                for line in by_currency
+            ],
             "ageing": [
                 {
                     "residence": r,
                     "bucket": label,
-                    "outstanding": Money(ageing[(r, label)], meta.functional_currency),
+                    "outstanding": Money(ageing[(r, label)], functional),
                 }
                 for r in ("domestic", "foreign")
                 for _, label in AGEING
@@ -166,15 +188,36 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
     )
 
 
-VICTIM_COLUMNS = [
-    Column("value_date", "Date", "date", width=0.9),
-    Column("entry", "Entry", "int", width=0.55),
-    Column("award", "Award", "int", width=0.55),
-    Column("what", "Movement", width=2.6),
-    Column("amount", "Amount", "money_in", currency_key="currency", width=1.4),
-    Column("functional", "Functional", "money", width=1.3),
-    Column("outstanding", "Owed on award", "money_in", currency_key="currency", width=1.4),
-]
+#: The register's columns totalled in each award's own currency.
+PER_CURRENCY = ("amount", "paid", "cancelled", "outstanding")
+
+
+def currency_totals(rows: list[dict]) -> list[dict]:
+    """One closing line per award currency (in currency order): the sums of its awards'
+    amount, paid, cancelled and outstanding, their carrying value (functional) and count."""
+    lines: dict[str, dict] = {}
+    for row in rows:
+        line = lines.setdefault(
+            row["currency"],
+            {"currency": row["currency"], "awards": 0, "carrying": 0}
+            | dict.fromkeys(PER_CURRENCY, 0),
+        )
+        line["awards"] += 1
+        for key in (*PER_CURRENCY, "carrying"):
+            line[key] += row[key]
+    return [lines[currency] for currency in sorted(lines)]
+
+
+def victim_columns(functional: str) -> list[Column]:
+    return [
+        Column("value_date", "Date", "date", width=0.9),
+        Column("entry", "Entry", "int", width=0.55),
+        Column("award", "Award", "int", width=0.55),
+        Column("what", "Movement", width=2.4),
+        Column("amount", "Amount", "money_in", currency_key="currency", width=1.4),
+        Column("functional", f"Value in {functional}", "money", width=1.3),
+        Column("outstanding", "Owed on award", "money_in", currency_key="currency", width=1.4),
+    ]
 
 
 def victim_statement(session: Session, request: ReportRequest) -> Statement:
@@ -206,9 +249,11 @@ def victim_statement(session: Session, request: ReportRequest) -> Statement:
     if request.court_user_id is not None:
         query = query.where(Award.court_user_id == request.court_user_id)
     owed: dict[int, int] = defaultdict(int)
+    carried: dict[int, int] = defaultdict(int)
     rows, carrying = [], 0
     for day, number, event, award_id, amount, original, currency in session.execute(query):
         owed[award_id] -= original
+        carried[award_id] -= amount
         carrying -= amount
         rows.append(
             {
@@ -225,23 +270,56 @@ def victim_statement(session: Session, request: ReportRequest) -> Statement:
     subtitle = (
         f"{victim.code} · resides in {victim.country_of_residence}"
         f"{' (returned home)' if victim.returned_home else ''}"
-        f" · paid by {victim.payment_method.replace('_', ' ')} in "
+        f" · paid by {labels.label(labels.PAYMENT_METHOD, victim.payment_method).lower()} in "
         f"{victim.payment_currency}"
     )
+    still_owed = _owed_by_currency(session, owed, carried)
+    functional = meta.functional_currency
+    totals = [
+        {"what": f"Still owed, {currency} awards", "currency": currency, **line}
+        for currency, line in still_owed.items()
+    ]
+    if len(totals) > 1:
+        totals.append({"what": "Still owed, all awards (carrying value)", "functional": carrying})
     return Statement(
         "victim-statement",
         "Victim statement",
         meta,
-        VICTIM_COLUMNS,
+        victim_columns(functional),
         rows,
         subtitle=subtitle,
-        totals={"what": "Still owed (carrying value)", "functional": carrying},
+        totals=totals,
         notes=[
             "Amounts owed are positive; payments and cancellations reduce them. "
+            "What is still owed is in each award's currency under 'Owed on award', and its "
+            f"carrying value in {functional} under 'Value in {functional}'. "
             "Personal data is never printed on statements."
         ],
         summary={
             "victim": victim.code,
-            "carrying_total": Money(carrying, meta.functional_currency),
+            "carrying_total": Money(carrying, functional),
+            "still_owed": [
+                {
+                    "currency": currency,
+                    "outstanding": Money(line["outstanding"], currency),
+                    "carrying": Money(line["functional"], functional),
+                }
+                for currency, line in still_owed.items()
+            ],
         },
     )
+
+
+def _owed_by_currency(
+    session: Session, owed: dict[int, int], carried: dict[int, int]
+) -> dict[str, dict[str, int]]:
+    """What the victim's awards still carry, per award currency (in currency order): the
+    amount owed in that currency and its carrying value (functional)."""
+    query = select(Award.id, Award.currency).where(Award.id.in_(list(owed)))
+    currencies = {award_id: currency for award_id, currency in session.execute(query)}
+    lines: dict[str, dict[str, int]] = {}
+    for award_id in owed:
+        line = lines.setdefault(currencies[award_id], {"outstanding": 0, "functional": 0})
+        line["outstanding"] += owed[award_id]
+        line["functional"] += carried[award_id]
+    return dict(sorted(lines.items()))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger import labels
 from ledger.balances import sum_before
 from ledger.chart import get_account
 from ledger.errors import Invalid
@@ -14,12 +15,20 @@ from ledger.models import JournalEntry, Posting
 from ledger.money import Money
 from reports import queries
 from reports.context import ReportRequest, make_meta
+from reports.queries import readable_memo
 from reports.statement import Column, Statement
 
+LEDGER_ORDER = "in value-date order, entries of one day by number"
+JOURNAL_ORDER = (
+    "In entry-number order (the order entries were posted): a value date may be earlier "
+    "than that of an entry posted before it"
+)
+
 LEDGER_COLUMNS = [
-    Column("value_date", "Date", "date", width=0.9),
+    Column("value_date", "Value date", "date", width=0.9),
     Column("entry", "Entry", "int", width=0.6),
-    Column("memo", "Memo", width=3.4),
+    Column("event", "Event", width=1.3),
+    Column("memo", "Memo", width=3.2),
     Column("original", "Original", "money_in", currency_key="currency", width=1.4),
     Column("debit", "Debit", "money", width=1.2),
     Column("credit", "Credit", "money", width=1.2),
@@ -28,8 +37,10 @@ LEDGER_COLUMNS = [
 
 JOURNAL_COLUMNS = [
     Column("entry", "Entry", "int", width=0.6),
-    Column("value_date", "Date", "date", width=0.9),
-    Column("event", "Event", width=1.4),
+    Column("value_date", "Value date", "date", width=0.9),
+    Column("posted_at", "Posted at (UTC)", "datetime", width=1.1),
+    Column("posted_by", "Posted by", width=0.9),
+    Column("event", "Event", width=1.3),
     Column("memo", "Memo", width=2.8),
     Column("account", "Account", width=0.7),
     Column("debit", "Debit", "money", width=1.2),
@@ -65,7 +76,8 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
             yield {
                 "value_date": row.value_date,
                 "entry": row.number,
-                "memo": row.memo,
+                "event": labels.label(labels.EVENT, row.event),
+                "memo": readable_memo(row.memo),
                 "original": row.original_amount,
                 "currency": row.currency,
                 **_debit_or_credit(row.amount),
@@ -80,7 +92,7 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
         meta,
         LEDGER_COLUMNS,
         rows(),
-        subtitle=f"{account.code} {account.name}",
+        subtitle=f"{account.code} {account.name} · {LEDGER_ORDER}",
         row_count=count + 2,
         totals={"memo": "Movements in the period", "debit": debits, "credit": credits},
         summary={
@@ -93,7 +105,8 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
 
 
 def journal(session: Session, request: ReportRequest) -> Statement:
-    """Every posting of every entry in the period, in journal order."""
+    """Every posting of every entry in the period, in journal (entry-number) order: who posted
+    each entry and when, beside the value date it took effect on."""
     meta = make_meta(session, request, point_in_time=False)
     query = queries.postings_query(meta.date_from, meta.date_to).order_by(
         JournalEntry.number, Posting.line
@@ -105,8 +118,10 @@ def journal(session: Session, request: ReportRequest) -> Statement:
             yield {
                 "entry": row.number,
                 "value_date": row.value_date,
-                "event": row.event,
-                "memo": row.memo,
+                "posted_at": row.posted_at,
+                "posted_by": row.created_by,
+                "event": labels.label(labels.EVENT, row.event),
+                "memo": readable_memo(row.memo),
                 "account": row.code,
                 **_debit_or_credit(row.amount),
                 "original": row.original_amount,
@@ -122,7 +137,9 @@ def journal(session: Session, request: ReportRequest) -> Statement:
         JOURNAL_COLUMNS,
         rows(),
         row_count=count,
+        subtitle=JOURNAL_ORDER,
         totals={"entry": "Total", "debit": debits, "credit": credits},
+        group_key="entry",
     )
 
 

@@ -351,7 +351,7 @@ def test_the_journal_filters_by_account_event_number_and_date(web, fund):
         b.select_one("td a").get_text(" ", strip=True).split()[0] for b in one.soup.select("tbody")
     ] == ["5"]
     receipts = web.get("/journal?event=receipt.recorded&per_page=100")
-    assert len(receipts.soup.select("tbody")) == 4 and "Receipt (grant)" in receipts.text()
+    assert len(receipts.soup.select("tbody")) == 4 and "Receipt, grant" in receipts.text()
     january = web.get(
         "/journal?"
         + "&".join(
