@@ -70,6 +70,9 @@ GROUPS = (
             Kind("cash-flow", _l("Cash-flow statement"),
                  _l("Cash received and paid, by operating, investing and financing activity"),
                  PERIOD),
+            Kind("notes", _l("Notes to the financial statements"),
+                 _l("Accounting policies, seized assets, awards by status and age, currencies"),
+                 POINT),
         ),
     ),
     (
