@@ -260,3 +260,4 @@ def report(slug, fmt, as_of, date_from, date_to, account, victim_id, case_id, ou
         partial.unlink(missing_ok=True)
         session.close()
     click.echo(f"{statement.title} written to {output}")
+    click.echo(f"{statement.meta.status_label}; suggested file name: {statement.filename(fmt)}")

@@ -7,6 +7,9 @@ from collections.abc import Iterable, Iterator
 from flask import Response, stream_with_context
 from sqlalchemy.orm import Session
 
+from reports.render import FORMATS
+from reports.statement import Statement
+
 
 def stream_then_close(pieces: Iterable, session: Session) -> Iterator[bytes]:
     """Yield ``pieces`` as bytes (text is UTF-8 encoded); close ``session`` however it ends."""
@@ -18,11 +21,42 @@ def stream_then_close(pieces: Iterable, session: Session) -> Iterator[bytes]:
 
 
 def download(
-    pieces: Iterable, session: Session, media_type: str, filename: str | None = None
+    pieces: Iterable,
+    session: Session | None,
+    media_type: str,
+    filename: str | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    inline: bool = False,
 ) -> Response:
-    """A streamed response of ``pieces``, an attachment named ``filename`` when given."""
-    response = Response(stream_with_context(stream_then_close(pieces, session)))
+    """A streamed response of ``pieces``, an attachment named ``filename`` when given (shown
+    in the browser, still with that name, when ``inline``), with ``headers`` besides.
+    ``session`` is read to the last byte, then closed. None: ``pieces`` need no session
+    (a list's rows, already read), nor the request they were asked in."""
+    if session is None:
+        response = Response(pieces)
+    else:
+        response = Response(stream_with_context(stream_then_close(pieces, session)))
     response.headers["Content-Type"] = media_type
     if filename is not None:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        disposition = "inline" if inline else "attachment"
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
     return response
+
+
+def statement_download(
+    statement: Statement, pieces: Iterable, fmt: str, session: Session | None
+) -> Response:
+    """A rendered statement: named ``statement.filename(fmt)`` (slug, period, head) and
+    stamped with ``statement.headers()`` (status DRAFT or FINAL, journal head), which the
+    CSV has no room for. JSON is shown rather than saved, under the same name."""
+    return download(
+        pieces,
+        session,
+        FORMATS[fmt],
+        statement.filename(fmt),
+        statement.headers(),
+        inline=fmt == "json",
+    )

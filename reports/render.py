@@ -1,10 +1,18 @@
-"""Render a statement in one of the four formats, to a stream of bytes."""
+"""Render a statement in one of the four formats, to a stream of bytes.
+
+CSV and JSON are written as the rows are read. A PDF or an XLSX is only
+readable once finished (page counts, a zip's directory): it is written to a
+spooled temporary file (in memory up to :data:`SPOOL_IN_MEMORY`, then on disk)
+and sent from there in pieces of :data:`PIECE`, so that no finished file of a
+long statement is held whole in memory.
+"""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from ledger import validate
 from ledger.money import Money
@@ -21,16 +29,39 @@ FORMATS = {
 }
 
 
+#: A finished PDF or XLSX stays in memory up to this size, then goes to a temporary file.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+#: The size of each piece a finished file is sent in.
+PIECE = 64 * 1024
+
+
 def render(statement: Statement, fmt: str) -> Iterator[bytes]:
-    """The statement as bytes, in pieces: CSV and JSON stream, XLSX and PDF are built whole."""
+    """The statement as bytes, in pieces: CSV and JSON stream; XLSX and PDF are written
+    (now, so that a refusal comes before the first byte) to a spooled file, then read out."""
     validate.one_of("format", fmt, FORMATS)
     if fmt == "csv":
         return (piece.encode("utf-8") for piece in stream_csv(statement))
     if fmt == "json":
         return (piece.encode("utf-8") for piece in stream_json(statement))
-    buffer = io.BytesIO()
-    (write_pdf if fmt == "pdf" else write_xlsx)(statement, buffer)
-    return iter([buffer.getvalue()])
+    return spooled(write_pdf if fmt == "pdf" else write_xlsx, statement)
+
+
+def spooled(write: Callable[[Statement, BinaryIO], None], statement: Statement) -> Iterator[bytes]:
+    """``write`` the statement into a spooled temporary file; its bytes, piece by piece."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by _pieces)
+    try:
+        write(statement, spool)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return _pieces(spool)
+
+
+def _pieces(spool) -> Iterator[bytes]:
+    with spool:
+        while piece := spool.read(PIECE):
+            yield piece
 
 
 def stream_json(statement: Statement) -> Iterator[str]:
@@ -49,6 +80,9 @@ def stream_json(statement: Statement) -> Iterator[str]:
         "generated_by": meta.generated_by,
         "head_hash": meta.head_hash,
         "entries": meta.entries,
+        "status": meta.status_label,
+        "final": meta.is_final,
+        "open_months": list(meta.open_months),
         "columns": [{"key": c.key, "title": c.title, "kind": c.kind} for c in statement.columns],
     }
     head.update(_summary(statement))
@@ -58,14 +92,15 @@ def stream_json(statement: Statement) -> Iterator[str]:
         if "_style" in row:
             line["style"] = row["_style"]
         yield ("," if i else "") + "\n" + json.dumps(line, ensure_ascii=False)
-    totals = None
-    if statement.totals is not None:
-        totals = {
-            c.key: for_json(c, statement.totals, meta)
-            for c in statement.columns
-            if c.key in statement.totals
-        }
-    yield "\n], " + json.dumps({"totals": totals, "notes": statement.notes})[1:]
+    lines = [
+        {c.key: for_json(c, total, meta) for c in statement.columns if c.key in total}
+        for total in statement.total_rows()
+    ]
+    # One closing line is ``totals`` itself (as clients have always read it); several (one
+    # per currency) are a list. ``total_lines`` is always the list.
+    totals = lines[0] if len(lines) == 1 else (lines or None)
+    tail = {"totals": totals, "total_lines": lines, "notes": statement.notes}
+    yield "\n], " + json.dumps(tail, ensure_ascii=False)[1:]
 
 
 def _summary(statement: Statement) -> dict:

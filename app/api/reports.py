@@ -3,7 +3,10 @@
 Who may have which statement is the core's rule (:func:`reports.statements.build_statement`
 checks the actor: administrators and auditors every statement, a court only the
 awards register of its own awards). The statement is built from one read-only
-session (the reporting replica when configured) and streamed.
+session (the reporting replica when configured) and streamed, named after its
+slug, period and journal head (``awards-register_as-of-2026-12-03_1a2b3c4d.pdf``),
+its status (DRAFT or FINAL) and head in the ``X-Statement-*`` and
+``X-Journal-*`` response headers.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from app.api.common import actor
 from app.api.fields import Day, QueryId
 from app.auth import requires
 from app.statements import report_request
-from app.streaming import download
+from app.streaming import statement_download
 from ledger import access
 from reports.render import FORMATS, render
 from reports.statements import BUILDERS, build_statement
@@ -46,9 +49,9 @@ class Report(MethodView):
         request = report_request(actor(), **args)
         session = db.report_session()
         try:
-            pieces = render(build_statement(session, slug, request), fmt)
+            statement = build_statement(session, slug, request)
+            pieces = render(statement, fmt)
         except BaseException:
             session.close()
             raise
-        filename = None if fmt == "json" else f"{slug}.{fmt}"
-        return download(pieces, session, FORMATS[fmt], filename)
+        return statement_download(statement, pieces, fmt, session)

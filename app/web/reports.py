@@ -26,7 +26,7 @@ from wtforms import SelectField, ValidationError
 
 from app import db
 from app.statements import report_request
-from app.streaming import download
+from app.streaming import statement_download
 from app.web.forms import DayField, FilterForm, apply_refusal, options
 from app.web.pages import render
 from app.web.sessions import current_actor, requires
@@ -243,7 +243,8 @@ def statement(slug: str):
     )
     session = db.report_session()
     try:
-        pieces = render_statement(build_statement(session, slug, asked), fmt)
+        built = build_statement(session, slug, asked)
+        pieces = render_statement(built, fmt)
     except LedgerError as exc:
         session.close()
         if exc.kind == FORBIDDEN:
@@ -253,7 +254,7 @@ def statement(slug: str):
     except BaseException:
         session.close()
         raise
-    return download(pieces, session, FORMATS[fmt], f"{slug}.{fmt}")
+    return statement_download(built, pieces, fmt, session)
 
 
 def _beside_choice(slug: str, exc: LedgerError) -> LedgerError:

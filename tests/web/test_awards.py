@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ledger.access import ADMINISTRATOR, Actor
 from ledger.models import Award, JournalEntry, User
 from ledger.reads.awards import get_award
+from tests.reports.test_formats import about, sheets
 from tests.web.conftest import WebClient, dates
 
 AWARD = {
@@ -106,8 +107,7 @@ def test_a_court_registers_in_its_own_name_and_sees_only_its_own(app, fund, sess
     for path in ("/awards/1", "/awards/1/cancel"):
         assert web.get(path).status == 404
     body = web.client.get("/awards?format=csv").get_data(as_text=True)
-    rows = [line for line in body.splitlines() if line and not line.startswith("#")]
-    assert [r.split(",")[0] for r in rows] == ["Award", "6", "Total"]
+    assert [line.split(",")[0] for line in body.splitlines()] == ["Award", "6"]
     victim = web.get("/victims/1").text()  # its own award of the victim, and no other
     assert "Award 6" in victim and "Award 1 " not in victim
 
@@ -206,22 +206,25 @@ def test_the_register_filters_sorts_and_pages_in_the_query_string(web, fund):
 def test_each_download_holds_exactly_the_filtered_rows_and_their_totals(web, fund):
     web.sign_in("alice")
     body = web.client.get("/awards?case_id=2&format=csv").get_data(as_text=True)
-    assert "# Statement: Awards — Case: CR-2026-022" in body
-    rows = [line.split(",") for line in body.splitlines() if line and not line.startswith("#")]
-    assert [r[0] for r in rows] == ["Award", "3", "4", "Total"]
+    rows = [line.split(",") for line in body.splitlines()]
+    assert [r[0] for r in rows] == ["Award", "3", "4"]  # the header row first; no totals
     header = rows[0]
     assert rows[2][header.index("Currency")] == "EUR"
     assert rows[2][header.index("Amount")] == "25000.00"
+    assert rows[2][header.index("Amount currency")] == "EUR"
+    # The filters and the totals: in the XLSX ("About" and "Totals" sheets), JSON and PDF.
+    case = web.client.get("/awards?case_id=2&format=xlsx").get_data()
+    assert about(case)["Statement"] == "Awards — Case: CR-2026-022"
+    titles, total = sheets(case)["Totals"]
     # Two currencies: the total is the functional value, no sum of USD and EUR.
-    assert rows[3][header.index("Amount")] == ""
-    assert rows[3][header.index("Value at award date")] != ""
-    one = web.client.get("/awards?victim_id=1&format=csv").get_data(as_text=True)
-    total = next(line for line in one.splitlines() if line.startswith("Total")).split(",")
-    assert total[header.index("Outstanding")] == "25000.00"
+    assert total[0] == "Total" and total[titles.index("Amount")] is None
+    assert total[titles.index("Value at award date (EUR)")] is not None
+    one = sheets(web.client.get("/awards?victim_id=1&format=xlsx").get_data())["Totals"]
+    assert one[1][one[0].index("Outstanding")] == 25000
+    assert one[1][one[0].index("Outstanding currency")] == "EUR"
     xlsx = web.client.get("/awards?status=registered&format=xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.get_data())).active
-    cells = [row[0] for row in sheet.iter_rows(values_only=True)]
-    assert "3" in cells and "5" in cells and "1" not in cells and "Total" in cells
+    cells = [row[0] for row in sheets(xlsx.get_data())["Statement"]]
+    assert 3 in cells and 5 in cells and 1 not in cells and "Total" not in cells
     pdf = web.client.get("/awards?case_id=1&format=pdf")
     assert pdf.status_code == 200 and pdf.get_data()[:4] == b"%PDF"
 

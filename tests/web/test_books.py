@@ -20,6 +20,7 @@ from ledger.models import Account, CashMovement, JournalEntry, Posting
 from ledger.money import Money
 from tests.api.test_query_counts import counting
 from tests.conftest import OPERATOR
+from tests.reports.test_formats import about, sheets
 from tests.web.conftest import dates
 
 OPEN_DAY = date(2026, 3, 16)
@@ -259,12 +260,17 @@ def test_the_lists_filter_sort_and_download_exactly_what_they_show(web, fund, se
     oldest = web.get("/receipts?sort=date")
     assert oldest.soup.select_one("tbody tr td").get_text(strip=True) == "8 Jan 2026"
     download = web.get("/receipts?kind=donation&format=csv")
-    assert download.response.headers["Content-Disposition"].endswith('receipts.csv"')
+    disposition = download.response.headers["Content-Disposition"]
+    head = download.response.headers["X-Journal-Head"]
+    assert disposition.startswith('attachment; filename="receipts_as-of-')
+    assert disposition.endswith(f'_{head[:8]}.csv"')
     rows = rows_of_csv(download)
     assert rows[0][:3] == ["Date", "Kind", "Counterparty"]
-    assert [r[1] for r in rows[1:-1]] == ["Donation"] and rows[-1][0] == "Total"
-    assert "2500.00" in rows[-1]
-    assert "Kind: Donation" in download.response.get_data(as_text=True)
+    assert [r[1] for r in rows[1:]] == ["Donation"] and "2500.00" in rows[1]
+    xlsx = web.client.get("/receipts?kind=donation&format=xlsx").get_data()
+    assert "Kind: Donation" in about(xlsx)["Statement"]
+    titles, total = sheets(xlsx)["Totals"]
+    assert total[0] == "Total" and total[titles.index("Carried at (EUR)")] == 2500
     for fmt in ("xlsx", "pdf"):
         assert web.client.get(f"/expenses?format={fmt}").status_code == 200
 
@@ -372,13 +378,16 @@ def test_the_journal_downloads_every_posting_of_the_filtered_entries(web, fund, 
     download = web.get("/journal?account=5300&format=csv")
     assert download.status == 200
     rows = rows_of_csv(download)
-    assert rows[0][:5] == ["Entry", "Date", "Event", "Memo", "Account"]
-    body, total = rows[1:-1], rows[-1]
+    assert rows[0][0] == "Entry" and {"Event", "Memo", "Account"} <= set(rows[0])
+    body = rows[1:]
     assert {r[0] for r in body} == {"17", "26", "27"}  # a bank charge, two payments' fees
     expected = sum(len(postings_of(session_factory, n)) for n in (17, 26, 27))
     assert len(body) == expected  # every posting of those entries, not only 5300's
-    assert total[0] == "Total" and total[5] == total[6]  # debits equal credits
-    assert "Account: 5300" in download.response.get_data(as_text=True)
+    xlsx = web.client.get("/journal?account=5300&format=xlsx").get_data()
+    assert "Account: 5300" in about(xlsx)["Statement"]
+    titles, total = sheets(xlsx)["Totals"]
+    assert total[0] == "Total"
+    assert total[titles.index("Debit (EUR)")] == total[titles.index("Credit (EUR)")]  # they tie
 
 
 def test_an_entry_shows_its_postings_hashes_and_links(web, fund, session_factory):
@@ -696,10 +705,11 @@ def test_an_accounts_ledger_runs_its_balance_and_downloads_its_dates(web, fund):
     assert first_of_page.select("td")[-1].get_text() == "EUR 372,886.85"
     download = web.get(f"/accounts/1000?{march}&format=csv")
     assert download.status == 200
-    text = download.response.get_data(as_text=True)
-    assert "# Period: From 2026-03-01 to 2026-03-31" in text
+    disposition = download.response.headers["Content-Disposition"]
+    assert 'filename="general-ledger_2026-03-01_2026-03-31_' in disposition
     csv_rows = rows_of_csv(download)
-    assert csv_rows[1][2] == "Opening balance" and csv_rows[1][-1] == "307836.85"
-    assert csv_rows[-2][2] == "Closing balance" and csv_rows[-2][-1] == "372970.97"
+    memo, balance = csv_rows[0].index("Memo"), csv_rows[0].index("Balance (EUR)")
+    assert csv_rows[1][memo] == "Opening balance" and csv_rows[1][balance] == "307836.85"
+    assert csv_rows[-1][memo] == "Closing balance" and csv_rows[-1][balance] == "372970.97"
     assert web.client.get("/accounts/1000?format=pdf").status_code == 200
     assert web.get("/accounts/9999").status == 404

@@ -13,6 +13,7 @@ import csv
 import io
 import time
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, event, func, select
@@ -22,6 +23,7 @@ from ledger.models import AuditEvent, Award, Disbursement, Distribution, Journal
 from ledger.money import Money
 from ledger.validate import today_utc
 from tests.conftest import OPERATOR, PASSWORD
+from tests.reports.test_formats import about, sheets
 from tests.web.conftest import Page, WebClient, dates
 
 TODAY = today_utc()
@@ -113,12 +115,15 @@ def test_downloads_hold_exactly_the_filtered_rows_and_their_totals(web, fund):
     response = web.client.get("/payments?status=proposed&format=csv")
     assert response.status_code == 200 and "text/csv" in response.headers["Content-Type"]
     text = response.get_data(as_text=True)
-    assert "# Statement: Payments — State: Awaiting approval" in text
-    rows = list(csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#")))
-    assert [r["Payment"] for r in rows] == ["5", "6", "7", "8", "Total"]
-    assert {r["Currency"] for r in rows[:-1]} == {"EUR", "THB", "USD"}
-    reserved = sum(int(r["Cash reserved"].replace(".", "")) for r in rows[:-1])
-    assert rows[-1]["Cash reserved"] == f"{reserved // 100}.{reserved % 100:02d}"
+    rows = list(csv.DictReader(io.StringIO(text)))  # the header row first, no totals
+    assert [r["Payment"] for r in rows] == ["5", "6", "7", "8"]
+    assert {r["Currency"] for r in rows} == {"EUR", "THB", "USD"}
+    assert all(r["Amount currency"] == r["Currency"] for r in rows)
+    reserved = sum(int(r["Cash reserved (EUR)"].replace(".", "")) for r in rows)
+    xlsx = web.client.get("/payments?status=proposed&format=xlsx").get_data()
+    assert about(xlsx)["Statement"] == "Payments — State: Awaiting approval"
+    titles, total = sheets(xlsx)["Totals"]
+    assert Decimal(str(total[titles.index("Cash reserved (EUR)")])) * 100 == reserved
     for fmt, kind in (("xlsx", "spreadsheetml"), ("pdf", "application/pdf")):
         got = web.client.get(f"/payments?status=proposed&award_id=1&format={fmt}")
         assert got.status_code == 200 and kind in got.headers["Content-Type"], fmt

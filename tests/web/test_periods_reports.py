@@ -394,7 +394,10 @@ def test_every_statement_downloads_in_every_format(app, fund, person):
             assert response.status_code == 200, (person, slug, fmt, response.data[:300])
             assert response.headers["Content-Type"] == content_type
             disposition = response.headers["Content-Disposition"]
-            assert disposition == f'attachment; filename="{slug}.{fmt}"'
+            kind = "inline" if fmt == "json" else "attachment"
+            head = response.headers["X-Journal-Head"][:8]
+            assert disposition.startswith(f'{kind}; filename="{slug}_'), disposition
+            assert disposition.endswith(f'_{head}.{fmt}"'), disposition
             text = _read(fmt, response.data)
             assert_no_personal_data(text, f"{slug}.{fmt}")
             if fmt == "pdf":
