@@ -94,8 +94,10 @@ def write_pdf(statement: Statement, out: BinaryIO) -> None:
 
 
 def _total_row(statement: Statement, totals: dict) -> dict:
+    """A closing line, called "Total" unless it names itself (a text cell of its own)."""
     row = {"_style": "total", **totals}
-    row.setdefault(statement.columns[0].key, "Total")
+    if not any(c.kind == "text" and row.get(c.key) for c in statement.columns):
+        row.setdefault(statement.columns[0].key, "Total")
     return row
 
 
@@ -134,7 +136,7 @@ class _Metrics:
     glyphs and a cache of the strings already measured. reportlab's own ``stringWidth`` is
     pure Python where its C accelerator is not installed: several microseconds a cell."""
 
-    LIMIT = 200_000  # strings remembered; forgotten all at once beyond (memory stays bounded)
+    LIMIT = 50_000  # strings remembered (a few MiB); forgotten all at once beyond
 
     def __init__(self, font: str, size: float):
         self.font, self.size = font, size
@@ -260,11 +262,11 @@ class _Layout:
             for i, fmt in enumerate(self.formats):
                 natural[i] = max(natural[i], _width(fmt(row), BOLD))
         if not complete:
+            totalled = {k for row in self.statement.total_rows() for k, v in row.items() if v}
             bound = self._amount_bound()
             for i, column in enumerate(columns):
-                if column.is_amount:
-                    prefix = "MMM " if column.kind == "money_in" else ""
-                    natural[i] = max(natural[i], _width(f"{prefix}({bound})", BOLD))
+                if column.kind == "money" and column.key not in totalled:
+                    natural[i] = max(natural[i], _width(f"({bound})", BOLD))
                 elif column.kind == "date":
                     natural[i] = max(natural[i], _width("0000-00-00", FONT))
                 elif column.kind == "datetime":
@@ -286,9 +288,11 @@ class _Layout:
         return wants, floors
 
     def _amount_bound(self) -> str:
-        """The widest amount a streamed statement's money column may print: its totals bound
-        debits and credits; a running balance is bounded by every total and every summary
-        figure added together (opening balance plus all movements)."""
+        """The widest amount a streamed statement's money column without a total may print
+        (a running balance): every total and every summary figure added together (opening
+        balance plus all movements). A column with a total is bounded by it (no debit exceeds
+        the debits' total); amounts in other currencies are measured on the sample, and one
+        wider later breaks after its ISO code."""
         meta = self.statement.meta
         total = 0
         for row in self.statement.total_rows():
@@ -352,7 +356,7 @@ def _allocate(
     wants: list[float], floors: list[float], text: list[bool], usable: float
 ) -> list[float]:
     """Column widths that add up to ``usable``: every column what it wants if the page has
-    room (the room left goes to the text columns), else the text columns share what the
+    room (the room left goes to the widest text column), else the text columns share what the
     others leave, the narrowest wants first (never under their floor while it fits)."""
     fixed = sum(w for w, t in zip(wants, text, strict=True) if not t)
     if not any(text) or fixed + sum(f for f, t in zip(floors, text, strict=True) if t) > usable:
@@ -362,9 +366,8 @@ def _allocate(
     widths = list(wants)
     flexible = [i for i, t in enumerate(text) if t]
     if sum(wants[i] for i in flexible) <= room:
-        extra = (room - sum(wants[i] for i in flexible)) / len(flexible)
-        for i in flexible:
-            widths[i] += extra
+        widest = max(flexible, key=lambda i: wants[i])  # the description, the memo
+        widths[widest] += room - sum(wants[i] for i in flexible)
         return widths
     pending = sorted(flexible, key=lambda i: wants[i])
     while pending:
@@ -519,9 +522,9 @@ class _Writer:
         canvas.setStrokeColor(color)
         canvas.setFillColor(color)
         canvas.setLineWidth(1.2)
-        canvas.rect(x, top - 16, width, 16, stroke=1, fill=0)
+        canvas.rect(x, top - 14, width, 15, stroke=1, fill=0)  # on the fund's line only
         canvas.setFont(BOLD, 10)
-        canvas.drawString(x + 6, top - 12, label)
+        canvas.drawString(x + 6, top - 10, label)
         canvas.setFillColor(colors.black)
         canvas.setStrokeColor(colors.black)
 
