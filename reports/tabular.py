@@ -244,6 +244,9 @@ def _xlsx_row(cells: _Cells, columns: list[OutColumn], row: dict, functional: st
             out.append(cells.amount(int(value), _currency_of(column, row, functional), bold))
         elif column.kind in ("date", "datetime"):
             value = _when(value, column.kind)
+            if isinstance(value, date) and not isinstance(value, datetime) and not bold:
+                out.append(value)  # openpyxl gives a plain date its yyyy-mm-dd format itself
+                continue
             kind = "datetime" if isinstance(value, datetime) else "date"
             out.append(cells.cell(value, kind if isinstance(value, date) else "text", bold=bold))
         elif column.kind == "int" and isinstance(value, str) and value.lstrip("-").isdigit():
