@@ -47,12 +47,14 @@ from ledger.periods import close_month
 from ledger.pii import PiiCipher, generate_key
 from reports.context import ReportRequest
 from reports.statements import build_statement
+from reports.statements.comparative import year_earlier
 from tests.conftest import DATA, OPERATOR, named
 
 ADMIN, APPROVER = named("a"), named("b")
 FOREIGN = ("USD", "GBP", "JPY")
 FIRST, LAST = date(2026, 1, 2), date(2026, 10, 30)
 TODAY = date.today()
+ALL = date(2025, 1, 1)  # before every history: a period from it covers all of one
 CIPHER = PiiCipher.from_setting(generate_key())
 TIES = settings(
     max_examples=15,
@@ -594,7 +596,7 @@ def check_position(session, as_of: date | None) -> None:
 def check_performance(session, probe: date) -> None:
     tb = by_type(session, None)
     closed = closed_into_fund_balance(session)
-    everything = statement(session, "financial-performance")
+    everything = statement(session, "financial-performance", date_from=ALL)
     revenue, expenses = everything.summary["total_revenue"], everything.summary["total_expenses"]
     assert everything.summary["surplus"] == revenue - expenses
     assert figure(everything, "Surplus (deficit) for the period") == revenue - expenses
@@ -608,7 +610,9 @@ def check_performance(session, probe: date) -> None:
         assert since.summary["total_revenue"] == -tb["revenue"]
         assert since.summary["total_expenses"] == tb["expense"]
     # Periods add up.
-    before = statement(session, "financial-performance", date_to=probe - timedelta(days=1))
+    before = statement(
+        session, "financial-performance", date_from=ALL, date_to=probe - timedelta(days=1)
+    )
     after = statement(session, "financial-performance", date_from=probe)
     assert before.summary["surplus"] + after.summary["surplus"] == everything.summary["surplus"]
 
@@ -632,7 +636,7 @@ def check_net_assets(session, probe: date) -> None:
     closing_row = stmt.rows[-1]
     assert closing_row["_style"] == "total"
     for column in ("fund_balance", "unclosed", "total"):
-        body = sum(row.get(column, 0) for row in stmt.rows[:-1])
+        body = sum(row.get(column, 0) for row in stmt.rows[:-1] if row["_period"] == "current")
         assert body == closing_row[column], column
     assert closing_row["total"] == s["closing_net_assets"]
 
@@ -641,21 +645,106 @@ def check_cash_flow(session, probe: date) -> None:
     banks = bank_accounts(session)
     now = {line.code: line.balance for line in trial_balance(session).lines}
     then = balances_as_of(session, probe - timedelta(days=1))
-    for stmt, opening in (
-        (statement(session, "cash-flow"), 0),
-        (statement(session, "cash-flow", date_from=probe), sum(then[c] for c in banks)),
+    for stmt, opening, start in (
+        (statement(session, "cash-flow", date_from=ALL), 0, ALL),
+        (statement(session, "cash-flow", date_from=probe), sum(then[c] for c in banks), probe),
     ):
         s = stmt.summary
         closing_cash = sum(now[c] for c in banks)
         assert s["closing_cash"] == closing_cash == figure(stmt, "Cash at end of period")
         assert s["opening_cash"] == opening == figure(stmt, "Cash at beginning of period")
         assert s["opening_cash"] + s["net_change_in_cash"] == s["closing_cash"]
-        plain = [row["amount"] for row in stmt.rows if "_style" not in row and "amount" in row]
+        plain = [
+            row["amount"]
+            for row in stmt.rows
+            if "_style" not in row and "amount" in row and "_section" not in row
+        ]
         # every plain line but the opening cash is a flow
         assert sum(plain) - opening == s["net_change_in_cash"]
         assert figure(stmt, "Net increase (decrease) in cash") == s["net_change_in_cash"]
-        operating = figure(stmt, "Net cash from operating activities")
-        assert operating + s["fx_effect_on_cash"] == s["net_change_in_cash"]
+        operating = s["net_operating_cash"]
+        assert figure(stmt, "Net cash from investing activities") == s["net_investing_cash"]
+        assert figure(stmt, "Net cash from financing activities") == s["net_financing_cash"]
+        assert (
+            operating + s["net_investing_cash"] + s["net_financing_cash"] + s["fx_effect_on_cash"]
+            == s["net_change_in_cash"]
+        )
+        # The reconciliation: from the performance's surplus, line by line, to operating cash.
+        recon = [row for row in stmt.rows if row.get("_section") == "reconciliation"]
+        assert (
+            recon[-1] is stmt.rows[-1] and recon[-1]["line"] == "Net cash from operating activities"
+        )
+        assert sum(row["amount"] for row in recon[1:-1]) == recon[-1]["amount"] == operating
+        assert [r["amount"] for r in stmt.rows if r["line"] == recon[-1]["line"]] == [operating] * 2
+        performance = statement(session, "financial-performance", date_from=start)
+        assert recon[1]["amount"] == s["surplus"] == performance.summary["surplus"]
+        # A working-capital account's adjustment is its whole change over the period.
+        before = balances_as_of(session, start - timedelta(days=1))
+        names = dict(session.execute(select(Account.code, Account.name)).all())
+        for code in ("1010", "2000", "2100", "2200"):
+            name = names[code][:1].lower() + names[code][1:]
+            rows = [r for r in recon if r["line"].endswith(f" in {name}")]
+            change = now.get(code, 0) - before.get(code, 0)
+            assert sum(r["amount"] for r in rows) == -change, code
+
+
+def check_comparatives(session, probe: date) -> None:
+    """The prior figures are those of the statement asked for the prior date or span."""
+    position = statement(session, "financial-position", as_of=probe)
+    prior_day = date(probe.year, 1, 1) - timedelta(days=1)  # fiscal years start in January
+    earlier = statement(session, "financial-position", as_of=prior_day)
+    assert position.summary["prior"]["as_of"] == prior_day.isoformat()
+    assert [(r["line"], r["prior"]) for r in position.rows if "prior" in r] == [
+        (r["line"], r["amount"]) for r in earlier.rows if "amount" in r
+    ]
+    to = min(probe + timedelta(days=200), TODAY)
+    shifted = (year_earlier(probe), year_earlier(to))
+    for slug in ("financial-performance", "cash-flow"):
+        now = statement(session, slug, date_from=probe, date_to=to)
+        then = statement(session, slug, date_from=shifted[0], date_to=shifted[1])
+        # Same lines (an optional line shows when either column has a figure: 0 otherwise).
+        prior = {r["line"]: r["prior"] for r in now.rows if "prior" in r}
+        direct = {r["line"]: r["amount"] for r in then.rows if "amount" in r}
+        for label in prior.keys() | direct.keys():
+            assert prior.get(label, 0) == direct.get(label, 0), (slug, label)
+        assert now.summary["prior"]["from"] == shifted[0].isoformat()
+    changes = statement(session, "net-assets", date_from=probe, date_to=to)
+    then = statement(session, "net-assets", date_from=shifted[0], date_to=shifted[1])
+    prior = [r for r in changes.rows if r["_period"] == "prior"]
+    current = [r for r in then.rows if r["_period"] == "current"]
+    assert [{k: v for k, v in r.items() if k not in ("_style", "_period")} for r in prior] == [
+        {k: v for k, v in r.items() if k not in ("_style", "_period")} for r in current
+    ]
+
+
+def check_notes(session, probe: date) -> None:
+    """The notes' tables add up to the lines of the position they explain."""
+    notes = statement(session, "notes", as_of=probe)
+    position = statement(session, "financial-position", as_of=probe)
+    codes = {row["code"]: row["amount"] for row in position.rows if row.get("code")}
+    rows = {r["line"]: r for r in notes.rows if r.get("_style") in (None, "subtotal")}
+    banks = bank_accounts(session)
+    assert notes.summary["cash"] == sum(codes[c] for c in banks)
+    assert (
+        rows["Cash (statement of financial position and cash-flow statement)"]["amount"]
+        == (notes.summary["cash"])
+    )
+    assert rows["Awards payable, by status"]["amount"] == codes["2000"]
+    assert rows["Awards payable, by age"]["amount"] == codes["2000"]
+    assert notes.summary["awards_payable"] == codes["2000"]
+    status_lines = sum(
+        rows[label]["amount"] for label in ("Registered", "Partially paid", "Paid", "Cancelled")
+    )
+    assert status_lines == codes["2000"]
+    assert rows["1100 Forfeited assets held for sale"]["amount"] == codes["1100"]
+    seized = position.summary["seized_non_cash_assets"]
+    for item in seized:
+        total = rows[f"Total under seizure in {item['currency']}"]
+        assert total["count"] == item["count"]
+        assert Money(total["original"], item["currency"]).as_json() == item["estimated_value"]
+    assert sum(i["count"] for i in notes.summary["seized_not_forfeited"]) == sum(
+        i["count"] for i in seized
+    )
 
 
 @TIES
@@ -676,3 +765,5 @@ def test_every_statement_ties_to_the_trial_balance(history, reset_database, sess
         check_performance(session, probe)
         check_net_assets(session, probe)
         check_cash_flow(session, probe)
+        check_comparatives(session, probe)
+        check_notes(session, probe)
