@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from ledger import events, labels
 from ledger.awards import status_of
@@ -31,32 +31,35 @@ AGEING = ((90, "0-90 days"), (180, "91-180 days"), (365, "181-365 days"), (None,
 
 
 def award_movements(session: Session, as_of: date, award_ids=None) -> dict[int, dict]:
-    """Per award, from its 2000 postings up to ``as_of``: owed, paid, cancelled, carrying."""
+    """Per award, from its 2000 postings up to ``as_of``: what was ordered (its registration
+    and any other entry that credits it), paid, cancelled, still outstanding (award currency),
+    and its carrying value (functional). A reversal counts under the event of the entry it
+    reverses, so ``amount - paid - cancelled == outstanding`` always."""
+    reversed_entry = aliased(JournalEntry)
+    event = func.coalesce(reversed_entry.event, JournalEntry.event)
     query = (
-        select(
-            Posting.award_id,
-            JournalEntry.event,
-            summed(Posting.amount),
-            summed(Posting.original_amount),
-        )
+        select(Posting.award_id, event, summed(Posting.amount), summed(Posting.original_amount))
         .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        .outerjoin(reversed_entry, reversed_entry.number == JournalEntry.reverses)
         .join(Account, Account.id == Posting.account_id)
         .where(Account.code == AWARDS_PAYABLE, JournalEntry.value_date <= as_of)
-        .group_by(Posting.award_id, JournalEntry.event)
+        .group_by(Posting.award_id, event)
     )
     if award_ids is not None:
         query = query.where(Posting.award_id.in_(award_ids))
     out: dict[int, dict] = defaultdict(
-        lambda: {"paid": 0, "cancelled": 0, "carrying": 0, "outstanding": 0}
+        lambda: {"amount": 0, "paid": 0, "cancelled": 0, "carrying": 0, "outstanding": 0}
     )
-    for award_id, event, functional, original in session.execute(query):
+    for award_id, what, functional, original in session.execute(query):
         item = out[award_id]
         item["carrying"] -= int(functional)
         item["outstanding"] -= int(original)
-        if event in events.PAYMENT_EVENTS:
+        if what in events.PAYMENT_EVENTS:
             item["paid"] += int(original)
-        elif event == events.AWARD_CANCELLED:
+        elif what == events.AWARD_CANCELLED:
             item["cancelled"] += int(original)
+        else:
+            item["amount"] -= int(original)
     return out
 
 
@@ -122,7 +125,7 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
                 "residence": residence,
                 "ordered_on": award.ordered_on,
                 "currency": award.currency,
-                "amount": award.amount_minor,
+                "amount": f["amount"],
                 "paid": f["paid"],
                 "cancelled": f["cancelled"],
                 "outstanding": f["outstanding"],
@@ -146,8 +149,9 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
     ]
     notes.insert(
         0,
-        "Amount, paid, cancelled and outstanding are in each award's own currency and are "
-        f"totalled per currency; the carrying value is in {meta.functional_currency} "
+        "Amount (as ordered and posted, net of any reversal), paid, cancelled and outstanding "
+        "are in each award's own currency and are totalled per currency; the carrying value "
+        f"is in {meta.functional_currency} "
         "(the outstanding amount at the rate of the last revaluation).",
     )
     if request.court_user_id is not None:
