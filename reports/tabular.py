@@ -77,6 +77,12 @@ class OutColumn:
     part: str = "value"
 
 
+def beside_title(title: str) -> str:
+    """The title of the currency beside an amount: ``Amount currency`` (``In its currency
+    (code)`` for a title that says "currency" already)."""
+    return f"{title} (code)" if "currency" in title.lower() else f"{title} currency"
+
+
 def out_columns(statement: Statement) -> list[OutColumn]:
     functional = statement.meta.functional_currency
     out = []
@@ -87,7 +93,7 @@ def out_columns(statement: Statement) -> list[OutColumn]:
             out.append(OutColumn(title, column))
         elif column.kind == "money_in":
             out.append(OutColumn(column.title, column))
-            out.append(OutColumn(f"{column.title} currency", column, "currency"))
+            out.append(OutColumn(beside_title(column.title), column, "currency"))
         else:
             out.append(OutColumn(column.title, column))
     return out

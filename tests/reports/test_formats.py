@@ -27,7 +27,7 @@ from ledger.money import exponent
 from reports.render import PIECE, render, stream_json
 from reports.statement import Column, Meta, Statement
 from reports.statements import BUILDERS
-from reports.tabular import number_format, stream_csv, write_xlsx
+from reports.tabular import beside_title, number_format, stream_csv, write_xlsx
 from tests.conftest import auth
 from tests.reports.test_registers import PII, SLUGS, demo  # noqa: F401 (the demo fixture)
 
@@ -45,7 +45,7 @@ def titles_of(document: dict) -> list[tuple[str, dict, str]]:
             out.append((title, column, "value"))
         elif column["kind"] == "money_in":
             out.append((column["title"], column, "value"))
-            out.append((f"{column['title']} currency", column, "currency"))
+            out.append((beside_title(column["title"]), column, "currency"))
         else:
             out.append((column["title"], column, "value"))
     return out
@@ -424,3 +424,5 @@ def test_a_money_column_naming_its_currency_is_not_named_twice():
         totals=None,
     )
     assert "".join(stream_csv(statement)).splitlines() == ["Line,Value in EUR", "1,0.05"]
+    assert beside_title("In its currency") == "In its currency (code)"
+    assert beside_title("Paid") == "Paid currency"
