@@ -274,6 +274,7 @@ def test_text_rows_headings_totals_notes_and_the_signature_block():
     rows = [
         {"_style": "heading", "memo": "Receipts"},
         {"memo": "Donations", "debit": 150000},
+        {"memo": "Tribunal Central de Instrução Criminal — 1.º Juízo (café)", "debit": 1},
         {"_style": "subtotal", "memo": "Total receipts", "debit": 150000},
         {"_style": "text", "entry": note},
     ]
@@ -296,6 +297,7 @@ def test_text_rows_headings_totals_notes_and_the_signature_block():
     assert squeezed(note) in squeezed(text)
     assert "THB 1,250,000.00" in text and "USD 30,000.00" in text
     assert "EUR 262,000.00" in text
+    assert "Tribunal Central de Instrução Criminal — 1.º Juízo (café)" in text
     assert text.index("Prepared by") < text.index("Approved by")
     for label in ("Name", "Signature", "Date"):
         assert label in text.split("Prepared by")[1]
