@@ -19,10 +19,7 @@ from reports.queries import readable_memo
 from reports.statement import Column, Statement
 
 LEDGER_ORDER = "in value-date order, entries of one day by number"
-JOURNAL_ORDER = (
-    "In entry-number order (the order entries were posted): a value date may be earlier "
-    "than that of an entry posted before it"
-)
+JOURNAL_ORDER = "In entry-number order (as posted): a value date may precede the one above it"
 
 LEDGER_COLUMNS = [
     Column("value_date", "Value date", "date", width=0.9),
