@@ -173,7 +173,7 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
             "totals_by_currency": [
                 {
                     "currency": line["currency"],
-                    "awards": line["awards"],
+                    "count": line["awards"],
                     **{key: Money(line[key], line["currency"]) for key in PER_CURRENCY},
                     "carrying": Money(line["carrying"], functional),
                 }

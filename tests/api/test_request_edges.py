@@ -600,6 +600,7 @@ STATEMENTS = (
     "trial-balance",
     "journal",
     "victim-statement?victim_id={victim}",
+    "notes",
 )
 #: Integers that count things, not money.
 COUNTS = frozenset({"entries", "count"})

@@ -101,7 +101,7 @@ def test_awards_register_totals_each_currency_and_the_carrying_value(demo, clien
     assert summary.keys() == sums.keys()
     for currency, line in summary.items():
         assert minor(line["outstanding"]) == sums[currency]["outstanding"]
-        assert line["awards"] == sum(
+        assert line["count"] == sum(
             1 for row in register["lines"] if row["amount"]["currency"] == currency
         )
     assert minor(register["carrying_total"]) == -balances["2000"]
