@@ -19,7 +19,7 @@ from reports.queries import readable_memo
 from reports.statement import Column, Statement
 
 LEDGER_ORDER = "in value-date order, entries of one day by number"
-JOURNAL_ORDER = "In entry-number order (as posted): a value date may precede the one above it"
+JOURNAL_ORDER = "in entry-number order (as posted): a value date may precede the one above it"
 
 LEDGER_COLUMNS = [
     Column("value_date", "Value date", "date", width=0.9),

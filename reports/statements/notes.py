@@ -21,6 +21,7 @@ and their functional carrying value.
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from datetime import date
 
@@ -103,7 +104,7 @@ def notes(session: Session, request: ReportRequest) -> Statement:
         "International Public Sector Accounting Standards (IPSAS), from the fund's journal: "
         "every figure is read from the postings, and the statements carry the journal head "
         "hash they were built from.",
-        f"The fiscal year starts on the first day of month {meta.fiscal_year_start}. These "
+        f"The fiscal year starts on 1 {calendar.month_name[meta.fiscal_year_start]}. These "
         f"notes are as of {as_of.isoformat()}, the date of the statement of financial position; "
         f"the period statements cover the fiscal year to that date ({start.isoformat()} to "
         f"{as_of.isoformat()}) unless another period is asked for. Comparative figures: a "
