@@ -7,14 +7,12 @@ not the lot.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ledger import labels
 from ledger.models import Account, JournalEntry, Posting, Victim
 from ledger.reads.lists import dated, filtered
 
@@ -59,21 +57,3 @@ def postings_query(
     )
     query = filtered(query, (Posting.account_id, account_id))
     return dated(query, JournalEntry.value_date, date_from, date_to)
-
-
-#: A receipt's or expense's memo as entries before labels were posted: ``Receipt (grant): …``.
-_CODED_MEMO = re.compile(r"^(Receipt|Expense) \((\w+)\): ")
-
-
-def readable_memo(memo: str | None) -> str | None:
-    """A memo as people read it: an older receipt's or expense's kind code
-    (``Receipt (escrow_interest): Bank``) shown by its label
-    (``Receipt, interest on seized cash in escrow: Bank``), as entries are now posted.
-    Any other memo is the journal's own text."""
-    if not memo:
-        return memo
-    match = _CODED_MEMO.match(memo)
-    if match is None:
-        return memo
-    direction, kind = match.groups()
-    return labels.movement_memo(direction.lower(), kind, memo[match.end() :])

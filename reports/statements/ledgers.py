@@ -15,7 +15,6 @@ from ledger.models import JournalEntry, Posting
 from ledger.money import Money
 from reports import queries
 from reports.context import ReportRequest, make_meta
-from reports.queries import readable_memo
 from reports.statement import Column, Statement
 
 LEDGER_ORDER = "in value-date order, entries of one day by number"
@@ -74,7 +73,7 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
                 "value_date": row.value_date,
                 "entry": row.number,
                 "event": labels.label(labels.EVENT, row.event),
-                "memo": readable_memo(row.memo),
+                "memo": row.memo,
                 "original": row.original_amount,
                 "currency": row.currency,
                 **_debit_or_credit(row.amount),
@@ -118,7 +117,7 @@ def journal(session: Session, request: ReportRequest) -> Statement:
                 "posted_at": row.posted_at,
                 "posted_by": row.created_by,
                 "event": labels.label(labels.EVENT, row.event),
-                "memo": readable_memo(row.memo),
+                "memo": row.memo,
                 "account": row.code,
                 **_debit_or_credit(row.amount),
                 "original": row.original_amount,

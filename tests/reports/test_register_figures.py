@@ -25,7 +25,6 @@ from ledger.balances import current_balances
 from ledger.chart import BANK, FORFEITURE_REVENUE
 from ledger.distributions import case_net_proceeds
 from ledger.models import Account, Asset, Award, Case, JournalEntry, Posting, SubledgerBalance
-from reports.queries import readable_memo
 from tests.conftest import auth
 from tests.reports.test_registers import PII, _text_of, minor
 
@@ -267,13 +266,13 @@ def test_no_internal_code_nor_personal_data_in_these_statements(demo, client, to
     assert any("interest on seized cash in escrow" in memo for memo in receipts)
 
 
-def test_an_older_receipts_coded_memo_reads_by_its_label():
-    assert readable_memo("Receipt (escrow_interest): Escrow bank") == (
+def test_a_movement_memo_names_its_kind_by_label():
+    """The memo is the journal's own (hash-chained) text, printed as recorded: it is written
+    with the kind's label when the entry is posted, so no statement has to rewrite it."""
+    assert labels.movement_memo("receipt", "escrow_interest", "Escrow bank") == (
         "Receipt, interest on seized cash in escrow: Escrow bank"
     )
-    assert readable_memo("Expense (bank_charges): Bank") == "Expense, bank charges: Bank"
-    assert readable_memo("Payment of award 3 (bank ref X-1)") == "Payment of award 3 (bank ref X-1)"
-    assert readable_memo("") == ""
+    assert labels.movement_memo("expense", "bank_charges", "Bank") == "Expense, bank charges: Bank"
 
 
 def test_asset_register_labels_kind_and_state_and_keeps_descriptions(demo, client, token_for):
