@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, ValidationError
@@ -34,6 +34,7 @@ from ledger import access
 from ledger.errors import FORBIDDEN, LedgerError
 from ledger.reads.period_pages import statement_choices
 from ledger.validate import today_utc
+from reports.context import fiscal_year_begin
 from reports.render import FORMATS
 from reports.render import render as render_statement
 from reports.statements import BUILDERS, build_statement
@@ -175,9 +176,10 @@ class StatementForm(FilterForm):
 
 
 def _form(*, defaults: bool) -> StatementForm:
-    """The choices from the query string; on a first visit, the financial year so far."""
+    """The choices from the query string; on a first visit, the fiscal year so far."""
     if defaults:
-        return StatementForm(request.args, date_from=today_utc().replace(month=1, day=1))
+        start = fiscal_year_begin(today_utc(), current_app.config["FISCAL_YEAR_START"])
+        return StatementForm(request.args, date_from=start)
     return StatementForm(request.args)
 
 
