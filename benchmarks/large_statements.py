@@ -500,80 +500,122 @@ def _copy(raw, sql: str, out) -> int:
     return written
 
 
+#: The columns the statements print, as the prototype selects them (dates as text, as COPY
+#: writes them: the server formats them; no date objects made and formatted again).
+PRINTED = {
+    "number": None,
+    "value_date": "{}::text AS value_date",
+    "posted_at": "to_char({}, 'YYYY-MM-DD HH24:MI:SS') AS posted_at",
+    "created_by": None,
+    "event": None,
+    "memo": None,
+    "code": None,
+    "amount": None,
+    "original_amount": None,
+    "currency": None,
+    "victim": None,
+}
+
+
+def narrow_select(sql: str) -> str:
+    """The statement's SELECT with only the columns it prints (same FROM, WHERE, ORDER BY)."""
+    head, rest = sql.split("\nFROM", 1)
+    kept = []
+    for item in head.removeprefix("SELECT ").split(", "):
+        expression, _, alias = item.strip().partition(" AS ")
+        name = alias or expression.rsplit(".", 1)[-1]
+        if name in PRINTED:
+            kept.append((PRINTED[name] or "{}").format(expression) if not alias else item)
+    return "SELECT " + ", ".join(kept) + "\nFROM" + rest
+
+
 def _fast_csv(raw, sql: str, out, ledger: bool) -> tuple[int, int]:
-    """Prototype: the statement's CSV columns from tuples, amounts with integer arithmetic."""
+    """Prototype: the statement's CSV rows from tuples of exactly the printed columns,
+    amounts from minor units by string slicing (no Row, dict, Money, Decimal, babel, pandas).
+
+    The functional currency's amounts (debit, credit, balance) assume 2 decimals (EUR, the
+    benchmark fund's); originals take their currency's exponent."""
     import csv
     import io
+    from itertools import islice
 
     from ledger.money import exponent
 
     buffer = io.StringIO()
     lines = csv.writer(buffer, lineterminator="\n")
-    written = 0
-    digits: dict[str, int] = {}
+    written = rows = 0
+    places_of: dict[str, int] = {}
 
-    def amount(minor: int | None, currency: str) -> str:
+    def amount(minor: int | None, places: int = 2) -> str:
+        """Minor units as an exact decimal string, with string slicing (no Decimal)."""
         if minor is None:
             return ""
-        places = digits.get(currency)
-        if places is None:
-            places = digits[currency] = exponent(currency)
-        whole, frac = divmod(-minor if minor < 0 else minor, 10**places)
-        sign = "-" if minor < 0 else ""
-        return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
+        if minor < 0:
+            return "-" + amount(-minor, places)
+        digits = str(minor)
+        if not places:
+            return digits
+        digits = digits.rjust(places + 1, "0")
+        return digits[:-places] + "." + digits[-places:]
 
-    rows = 0
-    with raw.cursor(name="fast_csv") as cursor:
-        cursor.itersize = 5000
-        cursor.execute(sql)
+    def original(minor: int | None, currency: str) -> str:
+        places = places_of.get(currency)
+        if places is None:
+            places = places_of[currency] = exponent(currency)
+        return amount(minor, places)
+
+    # psycopg's chunked stream, not a named (server-side) cursor: DECLARE plans for the first
+    # 10 % of the rows (cursor_tuple_fraction) and each FETCH is a round trip; memory stays
+    # bounded either way (libpq holds one chunk of rows).
+    with raw.cursor() as cursor:
+        stream = cursor.stream(narrow_select(sql), size=5000)
+        first = next(stream, None)
         names = [c.name for c in cursor.description]
         at = {name: names.index(name) for name in names}
         n, d, e, m, c = (at[k] for k in ("number", "value_date", "event", "memo", "code"))
         a, o, cur, v = (at[k] for k in ("amount", "original_amount", "currency", "victim"))
+        pa, pb = at.get("posted_at"), at.get("created_by")
         if ledger:
             lines.writerow(
-                ["Date", "Entry", "Memo", "Original", "Currency", "Debit", "Credit", "Balance"]
+                [
+                    *("Value date", "Entry", "Event", "Memo", "Original", "Currency"),
+                    *("Debit", "Credit", "Balance"),
+                ]
             )
         else:
             lines.writerow(
                 [
-                    *("Entry", "Date", "Event", "Memo", "Account"),
-                    *("Debit", "Credit", "Original", "Currency", "Victim"),
+                    *("Entry", "Value date", "Posted at", "Posted by", "Event", "Memo"),
+                    *("Account", "Debit", "Credit", "Original", "Currency", "Victim"),
                 ]
             )
         running = 0
-        while batch := cursor.fetchmany(5000):
+        pending = [first] if first is not None else []
+        while batch := pending + list(islice(stream, 5000)):
+            pending = []
             rows += len(batch)
             if ledger:
                 out_rows = []
                 for row in batch:
-                    running += row[a]
-                    debit, credit = (row[a], None) if row[a] > 0 else (None, -row[a])
+                    minor = row[a]
+                    running += minor
                     out_rows.append(
                         (
-                            row[d].isoformat(),
-                            row[n],
-                            row[m],
-                            amount(row[o], row[cur]),
-                            row[cur],
-                            amount(debit, "EUR"),
-                            amount(credit, "EUR"),
-                            amount(running, "EUR"),
+                            *(row[d], row[n], row[e], row[m]),
+                            *(original(row[o], row[cur]), row[cur]),
+                            amount(minor) if minor > 0 else "",
+                            amount(-minor) if minor < 0 else "",
+                            amount(running),
                         )
                     )
             else:
                 out_rows = [
                     (
-                        row[n],
-                        row[d].isoformat(),
-                        row[e],
-                        row[m],
-                        row[c],
-                        amount(row[a] if row[a] > 0 else None, "EUR"),
-                        amount(-row[a] if row[a] < 0 else None, "EUR"),
-                        amount(row[o], row[cur]),
-                        row[cur],
-                        row[v] or "",
+                        *(row[n], row[d], row[pa] if pa else "", row[pb] if pb else ""),
+                        *(row[e], row[m], row[c]),
+                        amount(row[a]) if row[a] > 0 else "",
+                        amount(-row[a]) if row[a] < 0 else "",
+                        *(original(row[o], row[cur]), row[cur], row[v] or ""),
                     )
                     for row in batch
                 ]
@@ -690,7 +732,9 @@ def main() -> None:
     )
     parser.add_argument("--postings", type=int, nargs="+", default=[50_000, 200_000])
     parser.add_argument("--statements", nargs="+", choices=STATEMENTS, default=list(STATEMENTS))
-    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
+    parser.add_argument(
+        "--formats", nargs="+", choices=(*FORMATS, "fast-csv"), default=list(FORMATS)
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--once-above", type=float, default=60.0, metavar="SECONDS")
     parser.add_argument("--prototype", action="store_true", help="also time the fast-csv sketch")
@@ -718,7 +762,8 @@ def main() -> None:
         for slug in args.statements:
             sql_file = sql_dir / f"{slug}-{postings}.sql"
             sql_file.write_text(streamed_select(url, slug))
-            formats = list(args.formats) + (["fast-csv"] if args.prototype else [])
+            formats = list(args.formats)
+            formats += ["fast-csv"] if args.prototype and "fast-csv" not in formats else []
             for fmt in formats:
                 result = {"postings": postings, **measure(url, slug, fmt, sql_file, args)}
                 report["runs"].append(result)
@@ -731,16 +776,35 @@ def main() -> None:
         args.json.write_text(json.dumps(report, indent=2))
 
 
-#: Today's figures (commit 9abf628, 2026-12-03, this machine; benchmarks/STATEMENTS.md), by
-#: (postings, statement, format): (median seconds, peak RSS MiB). Printed as "before".
-BEFORE: dict[tuple[int, str, str], tuple[float, float]] = {}
+#: The figures before issue 9 (commit 9abf628, measured 2026-12-03 on the 2-core machine of
+#: benchmarks/STATEMENTS.md), by (postings, statement, format): (median seconds, ratio to the
+#: COPY floor, peak RSS MiB). Printed beside a new run as "before".
+BEFORE: dict[tuple[int, str, str], tuple[float, float, float]] = {
+    (50000, "general-ledger", "csv"): (0.657, 13.1, 143.3),
+    (50000, "general-ledger", "json"): (0.539, 10.0, 134.1),
+    (50000, "general-ledger", "xlsx"): (5.898, 134.0, 191.7),
+    (50000, "general-ledger", "pdf"): (7.264, 86.5, 144.5),
+    (50000, "journal", "csv"): (2.894, 19.7, 145.0),
+    (50000, "journal", "json"): (2.239, 15.8, 134.2),
+    (50000, "journal", "xlsx"): (13.836, 118.3, 357.9),
+    (50000, "journal", "pdf"): (20.038, 192.7, 159.8),
+    (200000, "general-ledger", "csv"): (2.326, 10.7, 144.1),
+    (200000, "general-ledger", "json"): (3.094, 8.1, 134.2),
+    (200000, "general-ledger", "xlsx"): (32.042, 69.5, 371.8),
+    (200000, "general-ledger", "pdf"): (29.094, 66.1, 162.4),
+    (200000, "journal", "csv"): (9.099, 16.8, 145.9),
+    (200000, "journal", "json"): (6.828, 12.2, 134.1),
+    (200000, "journal", "xlsx"): (67.243, 144.0, 1040.3),
+    (200000, "journal", "pdf"): (38.814, 154.6, 231.6),
+}
 
 
 def markdown(report: dict) -> str:
     lines = [
         "| postings | statement | format | rows | runs | seconds (min-max) | COPY s | ratio "
-        "| RSS before MiB | RSS peak MiB | output MiB | before: s | before: RSS MiB |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| RSS before MiB | RSS peak MiB | output MiB | before: s | before: ratio "
+        "| before: RSS peak MiB |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in report["runs"]:
         before = BEFORE.get((run["postings"], run["statement"], run["format"]))
@@ -749,7 +813,7 @@ def markdown(report: dict) -> str:
             f"| {run['runs']} | {run['seconds']} ({run['seconds_min']}-{run['seconds_max']}) "
             f"| {run['copy_seconds']} | {run['ratio']}x | {run['rss_before_mib']} "
             f"| {run['rss_peak_mib']} | {run['output_mib']} "
-            f"| {before[0] if before else '-'} | {before[1] if before else '-'} |"
+            + ("| {} | {}x | {} |".format(*before) if before else "| - | - | - |")
         )
     return "\n".join(lines)
 
