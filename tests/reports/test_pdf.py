@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
@@ -24,6 +26,7 @@ from ledger.money import Money, format_amount
 from reports.context import ReportRequest
 from reports.formatting import amount_formatter, for_people, money_text
 from reports.pdf import wrap, write_pdf
+from reports.pdf.fonts import missing_glyphs
 from reports.statement import Column, Meta, Statement
 from reports.statements import BUILDERS, build_statement
 from tests.conftest import named
@@ -338,3 +341,65 @@ def test_the_cached_amount_formatter_writes_what_format_amount_writes(locale, cu
     formatter = amount_formatter(currency, locale)
     for minor in (0, 7, -7, 1234, 100000, -123456789, 987654321012345, 10**15, -(10**15)):
         assert formatter(minor) == format_amount(Money(minor, currency), locale)
+
+
+BEYOND_WINANSI = "Constanța, Iași — Łódź, Київ, Αθήνα"
+
+
+def test_letters_beyond_winansi_come_back_whole():
+    """Romanian, Polish, Cyrillic and Greek are set in the embedded DejaVu Sans (only the
+    cells that need it); a Thai or CJK character, which DejaVu cannot draw, is still in the
+    text as itself."""
+    rows = [
+        {"entry": 1, "memo": f"Payment to {BEYOND_WINANSI}", "debit": 5},
+        {"entry": 2, "memo": "Thai: ไทย, Chinese: 中文 (no glyphs, kept)", "debit": 1},
+        {"entry": 3, "memo": "plain (café)", "debit": 1},
+    ]
+    statement = synthetic(
+        1,
+        rows=rows,
+        row_count=None,
+        title=f"Case statement — {BEYOND_WINANSI}",
+        meta=meta(fund_name="Fundația pentru victime, Łódź"),
+    )
+    pdf = pdf_of(statement)
+    reader = PdfReader(io.BytesIO(pdf), strict=True)
+    text = reader.pages[0].extract_text()
+    assert f"Case statement — {BEYOND_WINANSI}" in text
+    assert f"Payment to {BEYOND_WINANSI}" in text
+    assert "Thai: ไทย, Chinese: 中文 (no glyphs, kept)" in text
+    assert "plain (café)" in text and "Fundația pentru victime, Łódź" in text
+    assert BEYOND_WINANSI in reader.metadata.title
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
+    assert {"/Helvetica", "/DejaVuSans", "/DejaVuSans-Bold"} <= names
+    assert missing_glyphs("Iași ไทย", "DejaVuSans") == set("ไทย")
+
+
+def test_a_winansi_statement_embeds_no_font():
+    pdf = pdf_of(synthetic(20))
+    page = PdfReader(io.BytesIO(pdf), strict=True).pages[0]
+    names = {str(font.get_object()["/BaseFont"]) for font in page["/Resources"]["/Font"].values()}
+    assert names <= {"/Helvetica", "/Helvetica-Bold", "/Helvetica-Oblique", "/Courier"}
+    assert b"FontFile2" not in pdf
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler's pdftotext not installed")
+def test_poppler_reads_the_streamed_file(tmp_path):
+    """The file written object by object (offsets, cross-reference table) is read by a
+    second, independent PDF reader without complaint, the shared "Page X of Y" included."""
+    path = tmp_path / "journal.pdf"
+    statement = synthetic(400, meta=meta(fund_name=f"Fund {BEYOND_WINANSI}"))
+    path.write_bytes(pdf_of(statement))
+    done = subprocess.run(  # noqa: S603
+        ["pdftotext", "-layout", str(path), "-"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stderr == ""
+    pages = done.stdout.split("\f")[:-1]
+    assert len(pages) == len(PdfReader(str(path)).pages) > 3
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert f"Fund {BEYOND_WINANSI}" in page

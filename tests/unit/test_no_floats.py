@@ -17,9 +17,10 @@ Allowed, deliberately, because none of it can carry an amount:
   how a validator *refuses* a float; it creates none;
 - ``float`` in a type annotation: it converts nothing;
 - float literals (only literals: no ``float()``, no float types) in
-  ``reports/pdf.py``, whose subject is page geometry: reportlab measures
-  in float points and shades in float grey levels. Amounts reach it as the
-  strings ``reports/formatting.py`` makes, and that module is scanned in full;
+  ``reports/pdf/`` (its font, layout, page and style modules), whose subject
+  is page geometry: reportlab measures in float points and shades in float
+  grey levels. Amounts reach it as the strings ``reports/formatting.py``
+  makes, and that module is scanned in full;
 - a float literal as the relative ``width`` of a statement column
   (``Column(..., width=1.4)`` and the field's default ``width: float = 1.0``):
   PDF layout again.
@@ -50,7 +51,10 @@ FLOAT_TYPES = frozenset(
 )
 FLOAT_DTYPE = re.compile(r"^(float|Float)(16|32|64|128)?$|^f[248]$|^double$")
 #: Modules whose float literals are page geometry (see the module docstring).
-LAYOUT_MODULES = frozenset({"reports/pdf.py"})
+LAYOUT_MODULES = frozenset(
+    {"reports/pdf.py"}
+    | {f"reports/pdf/{name}.py" for name in ("fonts", "layout", "pages", "style")}
+)
 
 
 def _allowed_nodes(tree: ast.AST) -> set[int]:
