@@ -15,6 +15,7 @@ import io
 import re
 import shutil
 import subprocess
+import tempfile
 from datetime import UTC, date, datetime
 
 import pytest
@@ -135,6 +136,25 @@ def expected_cells(statement: Statement) -> list[str]:
     return cells + list(statement.notes)
 
 
+def assert_qpdf_finds_no_fault(pdf: bytes, name: str) -> None:
+    """qpdf, an independent reader, checks the file the renderer wrote object by object
+    (cross-reference offsets, streams, the page tree): no error and no warning."""
+    if not shutil.which("qpdf"):
+        return  # scripts/test installs it (apt); without it pypdf's strict parse remains
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        done = subprocess.run(  # noqa: S603
+            ["qpdf", "--check", file.name],  # noqa: S607
+            capture_output=True,
+            check=False,
+        )
+    report = done.stdout.decode() + done.stderr.decode()
+    assert done.returncode == 0, (name, report)
+    assert "No syntax or stream encoding errors found" in report, (name, report)
+    assert "WARNING" not in report.upper(), (name, report)
+
+
 def check_in_full(session, slug: str) -> tuple[bytes, Statement]:
     """The PDF of ``slug`` (rendered as built: streamed when the builder streams) holds
     every cell of a second, identical build in full; returns the PDF and that build."""
@@ -159,7 +179,8 @@ def test_every_statement_prints_every_cell_in_full(fund, request):
     session = request.getfixturevalue(fund)
     for slug in BUILDERS:
         pdf, statement = check_in_full(session, slug)
-        reader = PdfReader(io.BytesIO(pdf))
+        assert_qpdf_finds_no_fault(pdf, slug)
+        reader = PdfReader(io.BytesIO(pdf), strict=True)
         width, height = (float(v) for v in reader.pages[0].mediabox[2:])
         if slug in WIDE:
             assert width > height, f"{slug} should be landscape"
