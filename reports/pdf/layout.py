@@ -35,6 +35,21 @@ def total_row(statement: Statement, totals: dict) -> dict:
     return row
 
 
+def spans(row: dict, keys: list[str]) -> bool:
+    """Whether the row's first cell runs on over the empty cells after it: a heading's title,
+    or a closing line's label ("Total EUR") with nothing beside it, which an entry-number
+    column would otherwise have to be as wide as."""
+    style = row.get("_style")
+    if style == "heading":
+        return True
+    return (
+        style in ("subtotal", "total")
+        and isinstance(row.get(keys[0]), str)
+        and len(keys) > 1
+        and row.get(keys[1]) is None
+    )
+
+
 def _measure(text: str, font: str) -> float:
     return width(text, font_for(text, font))
 
@@ -78,19 +93,18 @@ class Layout:
         """Per column, the width its content asks for and the least it may be given."""
         first = columns[0].key
         natural = [0.0] * len(columns)
-        for row in rows:
+        closing = [total_row(self.statement, total) for total in self.statement.total_rows()]
+        for row in [*rows, *closing]:
             style = row.get("_style")
             font = BOLD if style in STRUCTURE else FONT
             for i, (key, fmt) in enumerate(zip(self.keys, self.formats, strict=True)):
-                if key not in row or (key == first and style in ("heading", "text")):
+                if key not in row:
+                    continue
+                if key == first and (style == "text" or spans(row, self.keys)):
                     continue
                 measured = _measure(fmt(row), font)
                 if measured > natural[i]:
                     natural[i] = measured
-        for total in self.statement.total_rows():
-            row = total_row(self.statement, total)
-            for i, fmt in enumerate(self.formats):
-                natural[i] = max(natural[i], _measure(fmt(row), BOLD))
         if not complete:
             self._streamed(columns, natural)
         wants, floors = [], []
@@ -147,7 +161,7 @@ class Layout:
         font = BOLD if style in STRUCTURE else FONT
         cells, height = [], 1
         span_from = 0
-        if style == "heading":  # the section's title runs on until the next figure
+        if spans(row, self.keys):  # a title or a closing label runs on until the next figure
             first = row.get(self.keys[0])
             span_to = next(
                 (i for i in range(1, len(self.keys)) if row.get(self.keys[i]) is not None),

@@ -28,6 +28,7 @@ from reports.pdf.style import (
     PAD_X,
     PAD_Y,
     SIZE,
+    TOTAL_RULE_GAP,
     height,
 )
 from reports.statement import Statement
@@ -63,6 +64,8 @@ class PageWriter:
         self.text: list[str] = []
         self.font: str | None = None
         self.y = 0.0
+        #: The style of the row drawn last (consecutive closing lines share their rules).
+        self.last_style: str | None = None
         self.empty = True
         self._new_page()
 
@@ -208,14 +211,19 @@ class PageWriter:
         self.graphics.append(f"{MARGIN:.2f} {y:.2f} m {self.width - MARGIN:.2f} {y:.2f} l S")
 
     def _draw(self, cells: list, first: int, last: int, style: str) -> None:
+        follows_total = style == "total" and self.last_style == "total" and not self.empty
+        if follows_total:  # below the double rule of the closing line above, not through it
+            self.y -= 2 * TOTAL_RULE_GAP
         top = self.y
         tall = height(last - first)
+        self.last_style = style
         if style in ("subtotal", "total"):
             self.graphics.append("0.5 w")
-            self._rule(top)
+            if not follows_total:
+                self._rule(top)
             if style == "total":
                 self._rule(top - tall)
-                self._rule(top - tall - 1.5)
+                self._rule(top - tall - TOTAL_RULE_GAP)
         append = self.text.append
         fonts = self.fonts
         baselines = [f"{top - PAD_Y - ASCENT:.2f} Tm "]

@@ -15,6 +15,7 @@ MARGIN = 14 * mm
 SIZE = 8  # the body text
 LEADING = 9.4  # between the lines of one cell
 PAD_X, PAD_Y = 3.0, 1.8  # inside a cell
+TOTAL_RULE_GAP = 1.5  # between the two rules under a closing line
 ASCENT = 6.0  # from a line's top to its baseline, at SIZE
 FOOTER_HEIGHT = 10 * mm
 GREY = (0.92, 0.92, 0.92)
