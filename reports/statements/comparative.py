@@ -36,13 +36,18 @@ def prior_as_of(as_of: date, fiscal_year_start: int = 1) -> date:
     return fiscal_year_begin(as_of, fiscal_year_start) - timedelta(days=1)
 
 
+EN_DASH = "\u2013"
+
+
 def prior_period(date_from: date, date_to: date) -> tuple[date, date]:
     """The span a period statement is compared with: the same span one year earlier."""
     return year_earlier(date_from), year_earlier(date_to)
 
 
 def span_title(date_from: date, date_to: date) -> str:
-    return f"{date_from.isoformat()} to {date_to.isoformat()}"
+    """A period column's title, the dates joined by an en dash: in a narrow amount column it
+    wraps after the dash, one date a line (with "to", that word took a line of its own)."""
+    return f"{date_from.isoformat()} {EN_DASH} {date_to.isoformat()}"
 
 
 def current_title(meta: Meta) -> str:

@@ -72,7 +72,7 @@ def net_asset_changes(
 def _net_asset_rows(f: dict[str, int], date_from: date, date_to: date, *, last: bool) -> list:
     period = "current" if last else PRIOR
     rows = [
-        {"_style": "heading", "line": f"Period {span_title(date_from, date_to)}"},
+        {"_style": "heading", "line": f"Period {date_from.isoformat()} to {date_to.isoformat()}"},
         {
             "line": f"Net assets at {(date_from - timedelta(days=1)).isoformat()}",
             "fund_balance": f["opening_fund_balance"],

@@ -646,8 +646,8 @@ def test_cash_flow(small):
     )
     then = statement(small, "cash-flow", date_from=date(2025, 12, 1), date_to=date(2025, 12, 31))
     assert [c.title for c in december.columns][1:] == [
-        "2026-12-01 to 2026-12-31",
-        "2025-12-01 to 2025-12-31",
+        "2026-12-01 \u2013 2026-12-31",
+        "2025-12-01 \u2013 2025-12-31",
     ]
     assert [(r["line"], r["prior"]) for r in december.rows if "prior" in r] == [
         (r["line"], r["amount"]) for r in then.rows if "amount" in r
