@@ -7,10 +7,14 @@ response is a success. A refusal or an exception rolls the whole request back.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from ledger.database import make_engine, make_sessionmaker
+
+log = logging.getLogger("fundledger")
 
 _EXTENSION = "fundledger.db"
 _REPORTS = "fundledger.reports_db"
@@ -34,7 +38,12 @@ def report_session() -> Session:
 
 
 def engine():
-    return current_app.extensions[_EXTENSION].kw["bind"]
+    return engine_of(current_app)
+
+
+def engine_of(app: Flask):
+    """The engine of ``app``'s request sessions (outside a request: tests, tools)."""
+    return app.extensions[_EXTENSION].kw["bind"]
 
 
 def dispose(app: Flask) -> None:
@@ -58,8 +67,34 @@ def commit() -> None:
     session().commit()
 
 
+def mark_unavailable() -> None:
+    """The database failed under this request (it died, or cannot be reached).
+
+    The request's transaction is rolled back here, before anything else can
+    touch the session (a query on a session whose connection died raises
+    ``PendingRollbackError``, which would turn the 503 into a 500), and from
+    now on nothing more is asked of the database for this request: the
+    answer is a 503 whose rendering needs no data (:func:`unavailable`).
+    """
+    g.database_unavailable = True
+    db_session = g.get("db_session")
+    if db_session is not None:
+        try:
+            db_session.rollback()
+        except Exception:  # the connection is gone: nothing to undo there
+            log.warning("rollback after a database failure failed too", exc_info=True)
+
+
+def unavailable() -> bool:
+    """Whether the database failed under this request (see :func:`mark_unavailable`)."""
+    return bool(g.get("database_unavailable"))
+
+
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
-        db_session.rollback()
-        db_session.close()
+        try:
+            db_session.rollback()
+            db_session.close()
+        except Exception:  # a dead connection: the transaction died with it
+            log.warning("closing the request's session failed", exc_info=True)

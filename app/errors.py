@@ -5,6 +5,11 @@ the API decides which HTTP status each kind is. HTTP errors (404, 405, 401…)
 and request-parsing errors are rendered the same way; an unexpected
 exception is logged with its traceback server-side and answered with a bare
 500 that reveals nothing.
+
+A database that cannot be reached, or dies during the request, is a 503 with
+``Retry-After`` (:func:`unavailable`): the request's transaction is rolled
+back at once, so nothing is half written, and the answer (the problem, or the
+web's error page) is made without asking the database anything again.
 """
 
 from __future__ import annotations
@@ -14,9 +19,17 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, Response, current_app, json
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+    PendingRollbackError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from app import db
 from app.auth import is_api_request
 from ledger import errors as kinds
 from ledger.errors import LedgerError
@@ -63,7 +76,11 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(LedgerError, _for_the_door(_ledger_error))
     app.register_error_handler(HTTPException, _for_the_door(_http_error))
     app.register_error_handler(IntegrityError, _for_the_door(_integrity_error))
-    app.register_error_handler(OperationalError, _for_the_door(_database_busy))
+    app.register_error_handler(OperationalError, _for_the_door(_database_unavailable))
+    # What a session or a pool raises once its connection is gone, or none is free.
+    app.register_error_handler(PendingRollbackError, _for_the_door(_database_unavailable))
+    app.register_error_handler(DisconnectionError, _for_the_door(_database_unavailable))
+    app.register_error_handler(PoolTimeout, _for_the_door(_database_unavailable))
     app.register_error_handler(DBAPIError, _for_the_door(_database_refused))
     app.register_error_handler(Exception, _for_the_door(_unexpected))
 
@@ -152,17 +169,35 @@ def _integrity_error(exc: IntegrityError) -> Response:
     return problem(409, "Conflict", "the request conflicts with the current state; retry")
 
 
-def _database_busy(exc: OperationalError) -> Response:
-    log.warning("database busy: %s", exc.orig.__class__.__name__)
+#: Seconds a client waits before retrying a request the database could not serve.
+RETRY_AFTER = "1"
+
+
+def unavailable() -> Response:
+    """503: the database is busy, unreachable or died under the request; nothing was done.
+
+    Marks the request (:func:`app.db.mark_unavailable`): its transaction is
+    rolled back now and nothing more is asked of the database while answering.
+    """
+    db.mark_unavailable()
     return problem(
         503,
         "Service Unavailable",
-        "the database is busy; retry shortly",
-        headers={"Retry-After": "1"},
+        "the database is busy or unavailable; nothing was done; retry shortly",
+        headers={"Retry-After": RETRY_AFTER},
     )
 
 
+def _database_unavailable(exc: Exception) -> Response:
+    # The class of the driver's error only: its message can name the host or quote SQL.
+    cause = getattr(exc, "orig", None) or exc
+    log.warning("database unavailable: %s", cause.__class__.__name__)
+    return unavailable()
+
+
 def _database_refused(exc: DBAPIError) -> Response:
+    if exc.connection_invalidated:  # a disconnect the driver reports as another kind
+        return _database_unavailable(exc)
     log.error("database refused a statement", exc_info=exc)
     return problem(409, "Conflict", "the database refused the change")
 

@@ -22,7 +22,7 @@ import secrets
 
 from flask import Response, g, redirect, request
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app import db
 from app.auth import current_user, is_api_request
@@ -97,13 +97,13 @@ def concurrent_replay() -> Response | None:
     (it may be what failed): the caller then answers with its own response.
     """
     pending = g.get("idempotency")
-    if pending is None:
+    if pending is None or db.unavailable():
         return None
     user_id, key, fingerprint = pending
     try:
         stored = find(user_id, key)
-    except DBAPIError:
-        db.session().rollback()
+    except (DBAPIError, SQLAlchemyError):
+        db.mark_unavailable()
         return None
     return None if stored is None else replay_or_refuse(stored, fingerprint)
 

@@ -94,7 +94,8 @@ def _csrf_refused(exc: CSRFError):
 def _page_context() -> dict:
     if is_api_request():
         return {}
-    signed_in = current_user.is_authenticated
+    # A 503 page (app.errors.unavailable) asks nothing of the database that failed.
+    signed_in = not db.unavailable() and current_user.is_authenticated
     actor = current_user.actor if signed_in else None
     return {
         "fund_name": _fund_name(),
@@ -138,7 +139,9 @@ TEMPLATE_GLOBALS = {
 def _fund() -> tuple[str, str]:
     """The fund's name and currency, read once per request (they never change)."""
     if "fund" not in g:
-        g.fund = fund_identity(db.session()) or (  # before `fundledger init`: the config's
+        # Before `fundledger init` (or on a 503 page, app.errors.unavailable): the config's.
+        known = None if db.unavailable() else fund_identity(db.session())
+        g.fund = known or (
             current_app.config["FUND_NAME"],
             current_app.config["FUNCTIONAL_CURRENCY"],
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, g, render_template
 from flask_babel import gettext as _
+
+from app import db
 
 TITLES = {
     400: "The request could not be read",
@@ -20,6 +22,10 @@ TITLES = {
 
 
 def error_page(status: int, title: str, detail: str, headers) -> tuple:
+    if db.unavailable():
+        # The database failed under this request: the page is drawn as for a visitor
+        # signed out, since knowing who is signed in means asking that database.
+        g._login_user = current_app.login_manager.anonymous_user()
     heading = _(TITLES.get(status, title))
     body = render_template("errors/error.html", status=status, heading=heading, detail=detail)
     kept = {name: headers[name] for name in ("Allow", "Retry-After") if name in headers}
