@@ -1,7 +1,9 @@
 """Recompute everything the books claim, naming the first entry that is wrong.
 
 :func:`verify_books` is the one check every door runs (``fundledger verify``,
-``GET /audit/verify``, the web's integrity page): the journal and the audit log.
+``GET /audit/verify``, the web's integrity page): the journal, the audit log, and
+every register row against the entries and audit events that moved it
+(:mod:`ledger.verify_registers`).
 
 Journal checks, in one pass over the entries in number order: numbering without gaps
 from 1, the previous-hash link, each entry's hash, at least two postings, a
@@ -31,6 +33,7 @@ from ledger.models import (
 )
 from ledger.models.base import summed
 from ledger.models.journal import GENESIS_HASH
+from ledger.verify_registers import verify_registers
 
 _BATCH = 2000
 
@@ -55,10 +58,12 @@ class VerifyResult:
 
 
 def verify_books(session: Session, actor: Actor) -> VerifyResult:
-    """The journal's chain, sums, numbering and balances, then the audit log's chain."""
+    """The journal's chain, sums, numbering and balances, the audit log's chain, then the
+    registers against both."""
     access.require(actor, access.READ_BOOKS)
     result = verify_journal(session)
     result.problems.extend(verify_audit_log(session))
+    result.problems.extend(verify_registers(session))
     return result
 
 
