@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from app import db
 from app.api.common import actor
 from app.api.endpoints import Resource
+from app.api.fields import Timestamp
 from app.api.schemas import PageArgs
 from app.auth import requires
 from ledger import access
@@ -27,7 +28,7 @@ class VerifySchema(Schema):
 
 class EventOut(Schema):
     id = fields.Integer()
-    occurred_at = fields.DateTime()
+    occurred_at = Timestamp()
     actor = fields.String()
     action = fields.String()
     subject_type = fields.String()

@@ -6,9 +6,13 @@
 - :func:`Id`: a strict positive integer (``1.0``, ``"1"`` and ``true`` are not ids).
 - :func:`Flag`: only JSON ``true``/``false``.
 - :func:`Day`: a calendar date written ``YYYY-MM-DD``, and the message says so.
+- :func:`Text`: text that is not blank (an ECMA-262 pattern in the OpenAPI document too).
+- :func:`Timestamp` (answers only): a moment in UTC with its offset, a true ``date-time``.
 """
 
 from __future__ import annotations
+
+from datetime import UTC
 
 from marshmallow import ValidationError, fields, validate
 
@@ -88,12 +92,41 @@ def Day(**kwargs) -> fields.Date:
     return _Day(error_messages={"invalid": DATE_MESSAGE, "format": DATE_MESSAGE}, **kwargs)
 
 
+#: What Python's ``str.isspace`` (and so ``\s`` of :mod:`re`) takes for white space, spelled
+#: out: ECMA-262's ``\s`` differs (it has U+FEFF, lacks U+001C-U+001F and U+0085), and the
+#: OpenAPI document's patterns are ECMA-262 for the tools that read it.
+WHITE_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Some character that is not white space: the same language in Python's ``re`` (matched
+#: from the start) and in ECMA-262 (searched anywhere), without flags.
+NOT_BLANK = rf"[\s\S]*[^{WHITE_SPACE}]"
+
+
 def Text(max_length: int, **kwargs) -> fields.String:
     """Text that is not blank: a memo or a name of only spaces says nothing."""
     return fields.String(
         validate=[
             validate.Length(min=1, max=max_length),
-            validate.Regexp(r"(?s).*\S", error="must not be blank"),
+            validate.Regexp(NOT_BLANK, error="must not be blank"),
         ],
         **kwargs,
     )
+
+
+class _Timestamp(fields.DateTime):
+    """A moment in UTC written with its offset: ``2026-02-03T10:15:00.123456+00:00``.
+
+    The books store naive UTC (:func:`ledger.models.base.utcnow`); without the
+    offset the text would not be an RFC 3339 ``date-time``, as the OpenAPI
+    document says it is.
+    """
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def Timestamp(**kwargs) -> fields.DateTime:
+    """An answer's moment (posted, closed, occurred), in UTC with an explicit offset."""
+    kwargs.setdefault("metadata", {}).setdefault("example", "2026-02-03T10:15:00.123456+00:00")
+    return _Timestamp(format="iso", **kwargs)

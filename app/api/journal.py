@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource
-from app.api.fields import Day, Id, MoneyField, Text
+from app.api.fields import Day, Id, MoneyField, Text, Timestamp
 from app.api.schemas import PageArgs
 from ledger import access
 from ledger.adjustments import post_adjustment, reverse_manual_entry
@@ -32,7 +32,7 @@ class PostingSchema(Schema):
 class EntrySchema(Schema):
     number = fields.Integer()
     value_date = fields.Date()
-    posted_at = fields.DateTime()
+    posted_at = Timestamp()
     memo = fields.String()
     event = fields.String()
     source_type = fields.String(allow_none=True)

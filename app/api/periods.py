@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.endpoints import Resource
+from app.api.fields import Timestamp
 from app.api.schemas import NoBody, PageArgs
 from ledger import access
 from ledger.access import Actor
@@ -28,7 +29,7 @@ blp = Blueprint("periods", __name__, url_prefix="/periods", description="Account
 class PeriodOut(Schema):
     month = fields.String()
     status = fields.String()
-    closed_at = fields.DateTime(allow_none=True)
+    closed_at = Timestamp(allow_none=True)
     closed_by = fields.String(allow_none=True)
 
 
