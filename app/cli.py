@@ -81,15 +81,58 @@ def _refusals_exit(command: Callable) -> Callable:
 
 
 @click.command("init")
+@click.option(
+    "--app-role",
+    metavar="NAME",
+    default=None,
+    help="PostgreSQL: create or update the LOGIN role the application connects as "
+    "(may only read and append to the journal and audit log; docs/operations.md).",
+)
+@click.option(
+    "--app-role-password-stdin",
+    is_flag=True,
+    help="Read the app role's password from stdin (prompted twice on a terminal).",
+)
 @with_appcontext
 @_refusals_exit
-def init() -> None:
-    """Create or upgrade the schema and seed the fund and its accounts (idempotent)."""
+def init(app_role: str | None, app_role_password_stdin: bool) -> None:
+    """Create or upgrade the schema and seed the fund and its accounts (idempotent).
+
+    Run it as the schema's owner. With --app-role, it also gives the application's
+    own role exactly its grants; later runs keep every such role's grants up to date.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from ledger.database_roles import configure_app_role, reapply_app_roles
     from migrations import current_revision, upgrade
 
     engine = db.engine()
+    if (app_role or app_role_password_stdin) and engine.dialect.name != "postgresql":
+        click.echo(
+            "error: --app-role needs PostgreSQL: SQLite has no roles (protect the database "
+            "file with the file system's permissions instead)",
+            err=True,
+        )
+        sys.exit(1)
+    if app_role_password_stdin and not app_role:
+        raise click.UsageError("--app-role-password-stdin needs --app-role NAME")
+    password = None
+    if app_role_password_stdin and sys.stdin.isatty():
+        password = click.prompt("App role's password", hide_input=True, confirmation_prompt=True)
+    elif app_role_password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
     before = current_revision(engine)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        click.echo(
+            f"error: {engine.url.username or 'this user'} may not change the schema: run "
+            "`fundledger init` with FUNDLEDGER_DATABASE_URL set to the owner's URL",
+            err=True,
+        )
+        sys.exit(1)
     after = current_revision(engine)
     session = db.session()
     config = current_app.config
@@ -98,6 +141,9 @@ def init() -> None:
     )
     added = seed_chart(session, config["FUNCTIONAL_CURRENCY"])
     secret = create_setup_link(session)
+    roles = reapply_app_roles(session.connection(), except_for=app_role)
+    if app_role:
+        roles.append(configure_app_role(session.connection(), app_role, password=password))
     db.commit()
     schema = (
         f"schema upgraded {before or 'empty'} -> {after}"
@@ -107,6 +153,18 @@ def init() -> None:
     click.echo(
         f"{schema}; {added} account(s) added; functional currency {config['FUNCTIONAL_CURRENCY']}"
     )
+    for grants in roles:
+        click.echo(
+            f"app role {grants.name} {'created' if grants.created else 'updated'}: "
+            f"SELECT, INSERT on {', '.join(grants.append_only)}; "
+            f"SELECT, INSERT, UPDATE on {len(grants.read_write)} register table(s); "
+            f"USAGE on {grants.sequences} sequence(s); no DELETE, TRUNCATE nor ownership"
+        )
+        if grants.created and not grants.password_set:
+            click.echo(
+                f"  {grants.name} has no password: set one with --app-role-password-stdin, "
+                "or let pg_hba.conf admit it by peer or certificate",
+            )
     if secret is not None:
         click.echo(
             "No user yet. To create the first administrator, open this link within an hour "
