@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import Conflict, Invalid
 from ledger.models import Base
@@ -78,11 +79,23 @@ def configure_app_role(
     created = not connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name})
     if not created:
         _refuse_privileged(connection, name, schema)
-    attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+    # Naming SUPERUSER, REPLICATION or BYPASSRLS at all in ALTER ROLE takes a superuser:
+    # an existing role has been checked to have none of them instead.
+    attributes = "LOGIN NOCREATEDB NOCREATEROLE"
+    if created:
+        attributes += " NOSUPERUSER NOREPLICATION NOBYPASSRLS"
     if password is not None:
         attributes += f" PASSWORD '{_verifier(connection, name, password)}'"
     verb = "CREATE" if created else "ALTER"
-    connection.exec_driver_sql(f'{verb} ROLE "{name}" WITH {attributes}')
+    try:
+        connection.exec_driver_sql(f'{verb} ROLE "{name}" WITH {attributes}')
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        raise Conflict(
+            f"the schema's owner may not {verb.lower()} role {name}: give it CREATEROLE "
+            "(as a superuser: ALTER ROLE <owner> CREATEROLE), or run this as a superuser"
+        ) from None
 
     role, where = f'"{name}"', f'"{schema}"'
     database = connection.scalar(text("SELECT current_database()"))
@@ -198,8 +211,8 @@ def _require_owner(connection: Connection, tables: dict[str, str]) -> None:
 
 def _refuse_privileged(connection: Connection, name: str, schema: str) -> None:
     """An existing role must not be able to undo its own restrictions: refuse one that is,
-    or may become (``SET ROLE``), a superuser, the owner of a table here or of the
-    database, or a member of ``pg_write_all_data``."""
+    or may become (``SET ROLE``), a superuser, a REPLICATION or BYPASSRLS role, the owner
+    of a table here or of the database, or a member of ``pg_write_all_data``."""
     if connection.scalar(text("SELECT :n = current_user"), {"n": name}):
         raise Invalid.field(
             "app_role", f"{name} is the role running init (the owner): give the app another role"
@@ -207,7 +220,7 @@ def _refuse_privileged(connection: Connection, name: str, schema: str) -> None:
     powerful = connection.scalars(
         text(
             "SELECT r.rolname FROM pg_roles r WHERE pg_has_role(:n, r.oid, 'MEMBER') AND ("
-            "r.rolsuper OR r.rolname = 'pg_write_all_data' "
+            "r.rolsuper OR r.rolreplication OR r.rolbypassrls OR r.rolname = 'pg_write_all_data' "
             "OR r.oid = (SELECT datdba FROM pg_database WHERE datname = current_database()) "
             "OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
             "WHERE s.nspname = :s AND c.relowner = r.oid)) ORDER BY 1"
@@ -218,8 +231,9 @@ def _refuse_privileged(connection: Connection, name: str, schema: str) -> None:
         who = f"{name} is" if name in powerful else f"{name} may act as {', '.join(powerful)},"
         raise Invalid.field(
             "app_role",
-            f"{who} a superuser, an owner of the fund's database or tables, or a writer of "
-            "all data: give the app a role that owns nothing",
+            f"{who} a superuser, a replication or row-security-bypassing role, an owner of "
+            "the fund's database or tables, or a writer of all data: give the app a role "
+            "that owns nothing",
         )
 
 

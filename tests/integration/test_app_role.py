@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from alembic import command
 from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
@@ -29,6 +30,7 @@ from ledger.errors import Conflict, Invalid
 from ledger.models import AuditEvent, Award, Base, Disbursement, JournalEntry, Period
 from ledger.periods import close_month
 from ledger.verify import verify_books
+from migrations import alembic_config
 from tests.cli.test_cli import FUNDLEDGER, ROOT, base_environment, scratch_postgres_url
 from tests.registers.factories import (
     approve,
@@ -320,17 +322,29 @@ def fundledger(*args: str, url: str, input: str = "") -> subprocess.CompletedPro
 
 
 @postgres_only
-def test_init_with_app_role_then_the_app_runs_as_it(pg_url):
-    owner_url, admin, database = scratch_postgres_url(pg_url, "app_role")
-    name = new_role_name()
+def test_init_as_the_owner_then_the_app_runs_as_its_role(pg_url):
+    """The set-up of docs/operations.md: a database owned by a plain (non-superuser) owner."""
+    scratch_url, admin, database = scratch_postgres_url(pg_url, "app_role")
+    owner, name = new_role_name(), new_role_name()
+    owner_url, app_url = role_url(scratch_url, owner), role_url(scratch_url, name, "a role pw")
     try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE ROLE "{owner}" LOGIN')
+            connection.exec_driver_sql(f'ALTER DATABASE "{database}" OWNER TO "{owner}"')
+        no_createrole = fundledger("init", "--app-role", name, url=owner_url)
+        assert no_createrole.returncode == 1
+        assert f"may not create role {name}: give it CREATEROLE" in no_createrole.stderr
+        assert "Traceback" not in no_createrole.stderr
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER ROLE "{owner}" CREATEROLE')
+
         first = fundledger(
             "init",
             "--app-role",
             name,
             "--app-role-password-stdin",
             url=owner_url,
-            input="a role passphrase\n",
+            input="a role pw\n",
         )
         assert first.returncode == 0, first.stderr
         assert f"app role {name} created" in first.stdout
@@ -339,9 +353,9 @@ def test_init_with_app_role_then_the_app_runs_as_it(pg_url):
         assert again.returncode == 0, again.stderr
         assert f"app role {name} updated" in again.stdout
 
-        app_url = role_url(owner_url, name, "a role passphrase")
         as_app = fundledger("init", url=app_url)
         assert as_app.returncode == 0, as_app.stderr  # nothing to upgrade, nothing to grant
+        assert "app role" not in as_app.stdout
         user = fundledger(
             "create-user",
             "ada",
@@ -357,10 +371,25 @@ def test_init_with_app_role_then_the_app_runs_as_it(pg_url):
         assert refused.returncode == 1
         assert "does not own the fund's tables" in refused.stderr
         assert "Traceback" not in refused.stderr
+
+        # A schema behind the code: the app role may not upgrade it, the owner may.
+        owner_engine = make_engine(owner_url)
+        command.downgrade(alembic_config(owner_engine), "-1")
+        owner_engine.dispose()
+        behind = fundledger("init", url=app_url)
+        assert behind.returncode == 1
+        assert f"{name} may not change the schema" in behind.stderr
+        assert "Traceback" not in behind.stderr
+        upgraded = fundledger("init", url=owner_url)
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert "schema upgraded" in upgraded.stdout
+        assert f"app role {name} updated" in upgraded.stdout  # kept on its grants
+        assert fundledger("verify", url=app_url).returncode == 0
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         drop_role(admin, name)
+        drop_role(admin, owner)
         admin.dispose()
 
 
