@@ -147,15 +147,21 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
             ).group_by(Posting.account_id)
         )
     }
-    for account_id, currency, stored, stored_original, stored_count in session.execute(
+    currencies = dict(session.execute(select(Account.id, Account.currency)).all())
+    unbalanced = set(sums)
+    for account_id, stored, stored_original, stored_count in session.execute(
         select(
             AccountBalance.account_id,
-            Account.currency,
             AccountBalance.balance,
             AccountBalance.original_balance,
             AccountBalance.postings,
-        ).join(Account, Account.id == AccountBalance.account_id)
+        )
     ):
+        if account_id not in codes:
+            result.problems.append(f"account id {account_id}: a stored balance without an account")
+            continue
+        unbalanced.discard(account_id)
+        currency = currencies[account_id]
         actual, actual_original, count = sums.get(account_id, (0, 0, 0))
         if currency is None:
             actual_original = 0  # multi-currency accounts keep no original-currency total
@@ -170,6 +176,10 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
                 f"account {codes.get(account_id)}: stored posting count {stored_count} "
                 f"but it has {count} postings"
             )
+    for account_id in sorted(unbalanced):
+        result.problems.append(
+            f"account {codes.get(account_id, account_id)}: postings without a stored balance"
+        )
     award_sums = {}
     award_currencies: dict[tuple[int, int], set[str]] = {}
     for account_id, award_id, currency, total, original in session.execute(
@@ -202,7 +212,7 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
                 f"{row.balance} ({row.original_balance} {row.currency}) "
                 f"but its postings sum to {actual[0]} ({actual[1]} {row.currency})"
             )
-    for (account_id, award_id), _ in sorted(award_sums.items()):
+    for account_id, award_id in sorted(award_sums, key=lambda k: (k[0], k[1] or 0)):
         result.problems.append(
             f"account {codes.get(account_id)}, award {award_id}: postings without a stored balance"
         )
