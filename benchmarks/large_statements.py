@@ -430,6 +430,15 @@ def streamed_select(url: str, slug: str) -> str:
             seen.append((statement, dict(parameters or {})))
 
     event.listen(engine, "before_cursor_execute", record)
+    # A statement may stream with psycopg's cursor.stream() (reports.queries.stream_tuples),
+    # which SQLAlchemy does not see: record those calls too.
+    streamed = psycopg.Cursor.stream
+
+    def stream(cursor, query, params=None, **kwargs):
+        seen.append((query, params))
+        return streamed(cursor, query, params, **kwargs)
+
+    psycopg.Cursor.stream = stream
     with make_sessionmaker(engine)() as session:
         rows = _statement(session, slug).iter_rows()
         for _ in range(3):  # the general ledger's opening line comes before its query
@@ -439,6 +448,7 @@ def streamed_select(url: str, slug: str) -> str:
             raise SystemExit(f"{slug}: no streamed SELECT seen; cannot measure its COPY floor")
         raw = session.connection().connection.driver_connection
         sql = psycopg.ClientCursor(raw).mogrify(*seen[0])
+    psycopg.Cursor.stream = streamed
     engine.dispose()
     return sql
 

@@ -6,6 +6,14 @@ head hash and entry count it was built from), columns, rows and totals.
 Rows may be a generator (a general ledger of 200,000 postings is streamed,
 never held); then ``row_count`` says how many there will be, so the PDF can
 print "Page X of Y" without a second pass. A list of rows counts itself.
+``row_count``, ``totals`` and ``summary`` may each be given as a function of no
+arguments instead: it is called once, when a format first reads the field (the
+CSV reads none of them, so a streamed statement's count and sums are not
+queried for it).
+
+A streamed statement may give its plain rows as tuples in the order of
+``record_keys`` (structure rows stay dicts): :meth:`Statement.iter_rows` gives
+every row as a dict all the same, and the CSV reads the tuples as they are.
 
 Money cells hold integer minor units: a ``money`` column has the fund's
 functional currency; a ``money_in`` column takes its currency from another
@@ -26,7 +34,7 @@ is): its file name (:meth:`Statement.filename`) and the response's headers
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -98,6 +106,30 @@ class Meta:
         return f"{start}_{self.date_to.isoformat() if self.date_to else 'today'}"
 
 
+class Deferred:
+    """A field that may be given as a function of no arguments: called once, when the field
+    is first read, and its value kept. ``empty`` makes the value when ``None`` is given."""
+
+    def __init__(self, empty: Callable[[], object] | None = None) -> None:
+        self._empty = empty
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    def __get__(self, obj: object, owner: type | None = None):
+        if obj is None:
+            return None  # the dataclass field's default
+        value = obj.__dict__[self._slot]
+        if callable(value):
+            value = obj.__dict__[self._slot] = value()
+        return value
+
+    def __set__(self, obj: object, value: object) -> None:
+        if value is None and self._empty is not None:
+            value = self._empty()
+        obj.__dict__[self._slot] = value
+
+
 @dataclass
 class Statement:
     slug: str
@@ -105,11 +137,14 @@ class Statement:
     meta: Meta
     columns: list[Column]
     rows: Iterable[dict]
-    row_count: int | None = None
-    #: The closing line (a dict of column key to value), or several (e.g. one per currency).
-    totals: dict | list[dict] | None = None
-    #: Extra top-level facts for JSON (e.g. the opening and closing balance of a ledger).
-    summary: dict = field(default_factory=dict)
+    #: How many rows (or a function counting them, called when first read).
+    row_count: int | None = Deferred()  # type: ignore[assignment]
+    #: The closing line (a dict of column key to value), or several (e.g. one per currency);
+    #: or a function giving them, called when first read.
+    totals: dict | list[dict] | None = Deferred()  # type: ignore[assignment]
+    #: Extra top-level facts for JSON (e.g. the opening and closing balance of a ledger);
+    #: or a function giving them, called when first read.
+    summary: dict = Deferred(dict)  # type: ignore[assignment]
     notes: list[str] = field(default_factory=list)
     subtitle: str | None = None
     #: Financial statements end with a signature block (prepared by, approved by, date).
@@ -117,12 +152,32 @@ class Statement:
     #: Rows sharing this column's value (a journal entry's postings) are kept on one PDF page
     #: when they fit on one.
     group_key: str | None = None
+    #: When set, the plain rows are tuples of these keys' values, in this order (structure
+    #: rows stay dicts); :meth:`iter_rows` gives them as dicts, :meth:`iter_records` as they are.
+    record_keys: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.row_count is None and isinstance(self.rows, list):
+        if self.__dict__["_row_count"] is None and isinstance(self.rows, list):
             self.row_count = len(self.rows)
 
     def iter_rows(self) -> Iterator[dict]:
+        """The rows as dicts. The deferred figures (count, totals, summary) are made first: a
+        format that reads its rows as dicts reads them too, and a streamed statement's
+        connection runs no other query while its rows stream."""
+        self.figures()
+        keys = self.record_keys
+        if keys is None:
+            yield from self.rows
+            return
+        for row in self.rows:
+            yield dict(zip(keys, row, strict=True)) if type(row) is tuple else row
+
+    def figures(self) -> None:
+        """Make the deferred figures now (``row_count``, ``totals``, ``summary``)."""
+        self.row_count, self.totals, self.summary  # noqa: B018 (read to be made)
+
+    def iter_records(self) -> Iterator[dict | tuple]:
+        """The rows as given: tuples in :attr:`record_keys` order, or dicts."""
         yield from self.rows
 
     def total_rows(self) -> list[dict]:
@@ -165,7 +220,8 @@ class Statement:
     def counted(self) -> Statement:
         """Materialise a small statement's rows so they can be counted and read twice."""
         if self.row_count is None:
-            self.rows = list(self.rows)
+            self.rows = list(self.iter_rows())
+            self.record_keys = None
             self.row_count = len(self.rows)
         return self
 

@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from itertools import islice
 from typing import BinaryIO
 
@@ -106,57 +107,122 @@ def _currency_of(column: Column, row: dict, functional: str) -> str:
 # -- CSV ---------------------------------------------------------------------------------
 
 
-def _csv_cell(out: OutColumn, functional: str) -> Callable[[dict], str]:
-    """A function from a row to the exact text of ``out``'s cell (made once per column)."""
-    column, key = out.column, out.column.key
+#: A currency's number of decimals, looked up once per currency (not per cell).
+_digits = cache(exponent)
+
+
+def row_keys(statement: Statement) -> tuple[str, ...]:
+    """The keys whose values make a row's tuple: the statement's :attr:`~Statement.record_keys`,
+    or its columns' keys and the currency keys beside them."""
+    if statement.record_keys is not None:
+        return statement.record_keys
+    keys = [column.key for column in statement.columns]
+    beside = [c.currency_key for c in statement.columns if c.currency_key]
+    keys += [key for key in dict.fromkeys(beside) if key not in keys]
+    return tuple(keys)
+
+
+#: Value types that ``csv.writer`` writes exactly as :func:`plain_text` does (``None`` as an
+#: empty cell, anything else as ``str(value)``: a date's ``str`` is its ISO 8601 form).
+_AS_IS = frozenset({str, int, bool, date, type(None)})
+
+
+def plain_text(value: object) -> str:
+    """The CSV text of a cell that is not an amount: ISO 8601 for dates and times."""
+    if value is None:
+        return ""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def amounts_text(values: Iterable, digits: int) -> list:
+    """:func:`amount_text` of each value (``""`` for ``None``), the arithmetic inline: a
+    column of a chunk at a time, no function call per cell."""
+    if not set(map(type, values)) <= {int, type(None)}:
+        values = [None if v is None else int(v) for v in values]
+    if not digits:
+        return ["" if v is None else str(v) for v in values]
+    scale, pattern = 10**digits, f"%d.%0{digits}d"
+    return [
+        ""
+        if v is None
+        else (pattern % divmod(v, scale) if v >= 0 else "-" + pattern % divmod(-v, scale))
+        for v in values
+    ]
+
+
+def _csv_column(out: OutColumn, functional: str, at: dict[str, int]):
+    """A function from a chunk's columns (the values of each of :func:`row_keys`, in order) to
+    ``out``'s cells: the decisions taken once per column, the cells made a column at a time."""
+    column = out.column
+    i = at[column.key]
     if out.part == "currency":
-        ckey = column.currency_key
-
-        def currency(row: dict) -> str:
-            return "" if row.get(key) is None else row[ckey]
-
-        return currency
+        c = at[column.currency_key]
+        return lambda cols: ["" if v is None else k for v, k in zip(cols[i], cols[c], strict=True)]
     if column.kind == "money":
-        digits = exponent(functional)
-
-        def money(row: dict) -> str:
-            value = row.get(key)
-            return "" if value is None else amount_text(int(value), digits)
-
-        return money
+        digits = _digits(functional)
+        return lambda cols: amounts_text(cols[i], digits)
     if column.kind == "money_in":
-        ckey = column.currency_key
+        c = at[column.currency_key]
 
-        def money_in(row: dict) -> str:
-            value = row.get(key)
-            return "" if value is None else amount_text(int(value), exponent(row[ckey]))
+        def money_in(cols) -> list:
+            values, currencies = cols[i], cols[c]
+            used = {k for v, k in zip(values, currencies, strict=True) if v is not None}
+            if len(used) <= 1:  # one currency in the chunk (or none): the column at once
+                return amounts_text(values, _digits(used.pop()) if used else 0)
+            cells = [""] * len(values)
+            for currency in used:  # each currency's amounts at once, put back in their places
+                at_ = [
+                    j for j, k in enumerate(currencies) if k == currency and values[j] is not None
+                ]
+                texts = amounts_text([values[j] for j in at_], _digits(currency))
+                for j, text in zip(at_, texts, strict=True):
+                    cells[j] = text
+            return cells
 
         return money_in
 
-    def plain(row: dict) -> str:
-        value = row.get(key)
-        if value is None:
-            return ""
-        if isinstance(value, date | datetime):
-            return value.isoformat()
-        return str(value)
+    def plain(cols):
+        values = cols[i]
+        types = set(map(type, values))
+        if types <= _AS_IS:
+            return values  # csv.writer writes these as plain_text would
+        if types <= {datetime, type(None)}:
+            return ["" if v is None else v.isoformat() for v in values]
+        return [plain_text(v) for v in values]
 
     return plain
 
 
+def csv_rows(statement: Statement) -> Iterator[Iterable[tuple]]:
+    """The CSV's lines after its header row, :data:`CHUNK` rows at a time.
+
+    One path for every statement: a dict row becomes the tuple of its :func:`row_keys`
+    values (a streamed statement's plain rows are such tuples already); each chunk is
+    turned into columns, each output column made from them at once, and the lines zipped
+    back (``csv.writer`` writes a ``None``, an int, a str or a date as the text it would be
+    given, so those cells pass as they are)."""
+    keys = row_keys(statement)
+    at = {key: i for i, key in enumerate(keys)}
+    functional = statement.meta.functional_currency
+    makers = [_csv_column(out, functional, at) for out in out_columns(statement)]
+    records = statement.iter_records()
+    while chunk := list(islice(records, CHUNK)):
+        tuples = [
+            row if type(row) is tuple else tuple(row.get(key) for key in keys) for row in chunk
+        ]
+        cols = list(zip(*tuples, strict=True))
+        yield zip(*(make(cols) for make in makers), strict=True)
+
+
 def stream_csv(statement: Statement) -> Iterator[str]:
     """CSV text, a chunk of rows at a time: the header row first, then the rows (no totals)."""
-    columns = out_columns(statement)
-    cells = [_csv_cell(out, statement.meta.functional_currency) for out in columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([out.title for out in columns])
-    rows = statement.iter_rows()
-    while True:
-        chunk = list(islice(rows, CHUNK))
-        if not chunk:
-            break
-        writer.writerows([[cell(row) for cell in cells] for row in chunk])
+    writer.writerow([out.title for out in out_columns(statement)])
+    for lines in csv_rows(statement):
+        writer.writerows(lines)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import labels
@@ -46,42 +46,70 @@ JOURNAL_COLUMNS = [
 ]
 
 
+#: What each statement selects (no more: the rows are streamed, every column costs) and the
+#: order of each plain row's values (its ``record_keys``).
+LEDGER_SELECT = (
+    *("value_date", "number", queries.labelled(JournalEntry.event, labels.EVENT, "event")),
+    *("memo", "original_amount", "currency", "amount"),
+)
+LEDGER_KEYS = (
+    *("value_date", "entry", "event", "memo", "original", "currency", "debit", "credit"),
+    "balance",
+)
+JOURNAL_SELECT = (
+    *("number", "value_date", "posted_at", "created_by"),
+    queries.labelled(JournalEntry.event, labels.EVENT, "event"),
+    *("memo", "code", queries.debit_column(), queries.credit_column()),
+    *("original_amount", "currency", "victim"),
+)
+JOURNAL_KEYS = (
+    *("entry", "value_date", "posted_at", "posted_by", "event", "memo", "account", "debit"),
+    *("credit", "original", "currency", "victim"),
+)
+
+
 def general_ledger(session: Session, request: ReportRequest) -> Statement:
     """One account over a period: opening balance, each posting, running and closing balance.
 
-    Balances are shown on the account's normal side (positive when healthy).
+    Balances are shown on the account's normal side (positive when healthy). The count and
+    the sums (movement, debits, credits: one scan) are queried only when a format reads
+    ``row_count``, ``totals`` or ``summary``; the CSV reads none of them.
     """
     if not request.account:
         raise Invalid.field("account", "the general ledger needs an account code (account=1000)")
     account = get_account(session, request.account)
     meta = make_meta(session, request, point_in_time=False)
     opening = sum_before(session, account.id, meta.date_from) if meta.date_from else 0
-    query = queries.postings_query(meta.date_from, meta.date_to, account.id).order_by(
-        JournalEntry.value_date, JournalEntry.number, Posting.line
-    )
-    count = queries.count(session, query)
-    movement = session.scalar(select(func.coalesce(func.sum(query.subquery().c.amount), 0)))
-    closing = opening + int(movement)
+    query = queries.postings_query(
+        meta.date_from, meta.date_to, account.id, columns=LEDGER_SELECT
+    ).order_by(JournalEntry.value_date, JournalEntry.number, Posting.line)
     sign = 1 if account.normal_side == "debit" else -1
+    figures = cache(lambda: queries.totals(session, query))
 
-    def rows() -> Iterator[dict]:
+    def rows() -> Iterator[dict | tuple]:
         yield {"_style": "heading", "memo": "Opening balance", "balance": sign * opening}
         running = opening
-        for row in queries.stream(session, query):
-            running += row.amount
-            yield {
-                "value_date": row.value_date,
-                "entry": row.number,
-                "event": labels.label(labels.EVENT, row.event),
-                "memo": row.memo,
-                "original": row.original_amount,
-                "currency": row.currency,
-                **_debit_or_credit(row.amount),
-                "balance": sign * running,
-            }
-        yield {"_style": "subtotal", "memo": "Closing balance", "balance": sign * closing}
+        for value_date, number, event, memo, original, currency, amount in queries.stream_tuples(
+            session, query
+        ):
+            running += amount
+            yield (
+                *(value_date, number, event, memo, original, currency),
+                amount if amount > 0 else None,
+                -amount if amount < 0 else None,
+                sign * running,
+            )
+        yield {"_style": "subtotal", "memo": "Closing balance", "balance": sign * running}
 
-    debits, credits = _sides(session, query)
+    def summary() -> dict:
+        closing = opening + figures()[1]
+        return {
+            "account": account.code,
+            "normal_side": account.normal_side,
+            "opening_balance": Money(sign * opening, meta.functional_currency),
+            "closing_balance": Money(sign * closing, meta.functional_currency),
+        }
+
     return Statement(
         "general-ledger",
         "General ledger",
@@ -89,67 +117,38 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
         LEDGER_COLUMNS,
         rows(),
         subtitle=f"{account.code} {account.name} · {LEDGER_ORDER}",
-        row_count=count + 2,
-        totals={"memo": "Movements in the period", "debit": debits, "credit": credits},
-        summary={
-            "account": account.code,
-            "normal_side": account.normal_side,
-            "opening_balance": Money(sign * opening, meta.functional_currency),
-            "closing_balance": Money(sign * closing, meta.functional_currency),
+        row_count=lambda: figures()[0] + 2,
+        totals=lambda: {
+            "memo": "Movements in the period",
+            "debit": figures()[2],
+            "credit": figures()[3],
         },
+        summary=summary,
+        record_keys=LEDGER_KEYS,
     )
 
 
 def journal(session: Session, request: ReportRequest) -> Statement:
     """Every posting of every entry in the period, in journal (entry-number) order: who posted
-    each entry and when, beside the value date it took effect on."""
+    each entry and when, beside the value date it took effect on. The count and the sums are
+    queried only when a format reads them (the CSV does not)."""
     meta = make_meta(session, request, point_in_time=False)
-    query = queries.postings_query(meta.date_from, meta.date_to).order_by(
+    query = queries.postings_query(meta.date_from, meta.date_to, columns=JOURNAL_SELECT).order_by(
         JournalEntry.number, Posting.line
     )
-    count = queries.count(session, query)
-
-    def rows() -> Iterator[dict]:
-        for row in queries.stream(session, query):
-            yield {
-                "entry": row.number,
-                "value_date": row.value_date,
-                "posted_at": row.posted_at,
-                "posted_by": row.created_by,
-                "event": labels.label(labels.EVENT, row.event),
-                "memo": row.memo,
-                "account": row.code,
-                **_debit_or_credit(row.amount),
-                "original": row.original_amount,
-                "currency": row.currency,
-                "victim": row.victim,
-            }
-
-    debits, credits = _sides(session, query)
+    amounts = queries.postings_query(meta.date_from, meta.date_to, columns=("amount",))
+    figures = cache(lambda: queries.totals(session, amounts))
+    # The database gives each row as the statement prints it (JOURNAL_KEYS: the event's
+    # label, debit and credit apart), so the rows pass through as they come.
     return Statement(
         "journal",
         "Journal",
         meta,
         JOURNAL_COLUMNS,
-        rows(),
-        row_count=count,
+        queries.stream_tuples(session, query),
+        row_count=lambda: figures()[0],
         subtitle=JOURNAL_ORDER,
-        totals={"entry": "Total", "debit": debits, "credit": credits},
+        totals=lambda: {"entry": "Total", "debit": figures()[2], "credit": figures()[3]},
         group_key="entry",
+        record_keys=JOURNAL_KEYS,
     )
-
-
-def _debit_or_credit(amount: int) -> dict[str, int | None]:
-    """A debit-positive amount in the debit column or in the credit column."""
-    return {"debit": amount if amount > 0 else None, "credit": -amount if amount < 0 else None}
-
-
-def _sides(session: Session, query) -> tuple[int, int]:
-    sub = query.subquery()
-    debit, credit = session.execute(
-        select(
-            func.coalesce(func.sum(sub.c.amount).filter(sub.c.amount > 0), 0),
-            func.coalesce(-func.sum(sub.c.amount).filter(sub.c.amount < 0), 0),
-        )
-    ).one()
-    return int(debit), int(credit)
