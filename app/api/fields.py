@@ -20,12 +20,25 @@ from ledger.errors import Invalid
 from ledger.money import Money
 from ledger.validate import DAY, DAY_MESSAGE
 
+#: How the OpenAPI document describes a money object (what :meth:`Money.parse` takes; the
+#: currency must moreover be an ISO 4217 code and the decimals within its minor unit).
+MONEY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "amount": {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "maxLength": 40},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    },
+    "required": ["amount", "currency"],
+    "additionalProperties": False,
+    "example": {"amount": "1234.50", "currency": "EUR"},
+}
+
 
 class MoneyField(fields.Field):
     def __init__(self, *, allow_negative: bool = False, **kwargs):
-        kwargs.setdefault("metadata", {}).setdefault(
-            "example", {"amount": "1234.50", "currency": "EUR"}
-        )
+        metadata = kwargs.setdefault("metadata", {})
+        for name, value in MONEY_SCHEMA.items():
+            metadata.setdefault(name, value)
         super().__init__(**kwargs)
         self.allow_negative = allow_negative
 
