@@ -209,8 +209,9 @@ def create_token_command(name: str) -> None:
 @click.command("verify")
 @with_appcontext
 def verify() -> None:
-    """Recompute the hash chains (journal and audit log), sums, numbering and balances;
-    exit 1 on any problem."""
+    """Recompute the hash chains (journal and audit log), sums, numbering and balances, and
+    check every register row against the entries and audit events that moved it; exit 1
+    on any problem (the same check as GET /audit/verify and the web's integrity page)."""
     session = db.session()
     _require_initialised(session)
     result = verify_books(session, OPERATOR)

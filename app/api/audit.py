@@ -49,7 +49,9 @@ class Verify(MethodView):
     @requires(access.READ_BOOKS)
     @blp.response(200, VerifySchema)
     def get(self):
-        """Recompute the hash chains, every entry's sum, the numbering and the balances."""
+        """Recompute the hash chains, every entry's sum, the numbering and the balances, and
+        check every register row (awards, payments, assets, receipts…) against the entries
+        and audit events that moved it: the same check as ``fundledger verify``."""
         return verify_books(db.session(), actor()).as_json()
 
 
