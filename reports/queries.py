@@ -28,7 +28,8 @@ def stream(session: Session, query: Select) -> Iterator:
 
 def stream_tuples(session: Session, query: Select) -> Iterator[tuple]:
     """The rows of ``query`` as plain tuples (the SELECT's column order), a batch of
-    :data:`STREAM_BATCH` in memory at a time, in the session's transaction.
+    :data:`STREAM_BATCH` in memory at a time, in the session's transaction; the query runs
+    when the first row is asked for.
 
     On PostgreSQL, psycopg's chunked stream (``cursor.stream``: libpq's chunked rows, one
     query, no FETCH round trips, nor a cursor planned for its first 10 % of rows): the
@@ -39,8 +40,11 @@ def stream_tuples(session: Session, query: Select) -> Iterator[tuple]:
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        yield from _psycopg_stream(connection, query)
-        return
+        return _psycopg_stream(connection, query)
+    return _core_stream(connection, query)
+
+
+def _core_stream(connection, query: Select) -> Iterator[tuple]:
     result = connection.execute(
         query, execution_options={"stream_results": True, "yield_per": STREAM_BATCH}
     )
@@ -56,13 +60,8 @@ def _psycopg_stream(connection, query: Select) -> Iterator[tuple]:
     transaction ends before the rows do: a stream holds the connection, and a rollback or
     commit behind a stream left half read (a download given up) would wait for it forever."""
     compiled = query.compile(dialect=connection.dialect)
-    raw = connection.connection.driver_connection
-
-    def rows() -> Iterator[tuple]:
-        with raw.cursor() as cursor:
-            yield from cursor.stream(str(compiled), compiled.construct_params(), size=STREAM_BATCH)
-
-    stream = rows()
+    cursor = connection.connection.driver_connection.cursor()
+    stream = cursor.stream(str(compiled), compiled.construct_params(), size=STREAM_BATCH)
 
     def stop(_connection) -> None:
         stream.close()
@@ -73,6 +72,7 @@ def _psycopg_stream(connection, query: Select) -> Iterator[tuple]:
         yield from stream
     finally:
         stream.close()
+        cursor.close()
         event.remove(connection, "rollback", stop)
         event.remove(connection, "commit", stop)
 

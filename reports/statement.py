@@ -178,7 +178,7 @@ class Statement:
 
     def iter_records(self) -> Iterator[dict | tuple]:
         """The rows as given: tuples in :attr:`record_keys` order, or dicts."""
-        yield from self.rows
+        return iter(self.rows)
 
     def total_rows(self) -> list[dict]:
         """The closing lines, however many (none, one, or one per currency)."""

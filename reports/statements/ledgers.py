@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
+from sqlalchemy import BigInteger, cast, func, literal
 from sqlalchemy.orm import Session
 
 from ledger import labels
@@ -50,8 +51,8 @@ JOURNAL_COLUMNS = [
 #: order of each plain row's values (its ``record_keys``).
 LEDGER_SELECT = (
     *("value_date", "number", queries.labelled(JournalEntry.event, labels.EVENT, "event")),
-    *("memo", "original_amount", "currency", "amount"),
-)
+    *("memo", "original_amount", "currency", queries.debit_column(), queries.credit_column()),
+)  # and the balance, which needs the opening balance
 LEDGER_KEYS = (
     *("value_date", "entry", "event", "memo", "original", "currency", "debit", "credit"),
     "balance",
@@ -80,26 +81,26 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
     account = get_account(session, request.account)
     meta = make_meta(session, request, point_in_time=False)
     opening = sum_before(session, account.id, meta.date_from) if meta.date_from else 0
-    query = queries.postings_query(
-        meta.date_from, meta.date_to, account.id, columns=LEDGER_SELECT
-    ).order_by(JournalEntry.value_date, JournalEntry.number, Posting.line)
     sign = 1 if account.normal_side == "debit" else -1
-    figures = cache(lambda: queries.totals(session, query))
+    order = (JournalEntry.value_date, JournalEntry.number, Posting.line)
+    # The database gives each row as printed (LEDGER_KEYS): debit and credit apart, and the
+    # running balance on the normal side (a window sum from the opening balance, exact in
+    # integers), so the rows pass through as they come.
+    running = func.sum(Posting.amount).over(order_by=order, rows=(None, 0))
+    balance = cast((literal(opening, BigInteger) + running) * sign, BigInteger).label("balance")
+    query = queries.postings_query(
+        meta.date_from, meta.date_to, account.id, columns=(*LEDGER_SELECT, balance)
+    ).order_by(*order)
+    amounts = queries.postings_query(meta.date_from, meta.date_to, account.id, ("amount",))
+    figures = cache(lambda: queries.totals(session, amounts))
 
     def rows() -> Iterator[dict | tuple]:
         yield {"_style": "heading", "memo": "Opening balance", "balance": sign * opening}
-        running = opening
-        for value_date, number, event, memo, original, currency, amount in queries.stream_tuples(
-            session, query
-        ):
-            running += amount
-            yield (
-                *(value_date, number, event, memo, original, currency),
-                amount if amount > 0 else None,
-                -amount if amount < 0 else None,
-                sign * running,
-            )
-        yield {"_style": "subtotal", "memo": "Closing balance", "balance": sign * running}
+        row = None
+        for row in queries.stream_tuples(session, query):
+            yield row
+        closing = sign * opening if row is None else row[-1]
+        yield {"_style": "subtotal", "memo": "Closing balance", "balance": closing}
 
     def summary() -> dict:
         closing = opening + figures()[1]

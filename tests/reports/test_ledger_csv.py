@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -207,7 +208,9 @@ def test_demo_ledgers_csv_runs_no_count_or_sums(demo):  # noqa: F811
             assert b"".join(render(statement, "csv"))
         finally:
             event.remove(engine, "before_cursor_execute", record)
-    assert not [sql for sql in seen if "count(" in sql or "sum(" in sql]
+    # The general ledger's running balance is a window sum in its streamed SELECT itself.
+    aggregates = [re.sub(r"sum\(postings\.amount\) over", "", sql) for sql in seen]
+    assert not [sql for sql in aggregates if "count(" in sql or "sum(" in sql]
     session.rollback()
 
 
