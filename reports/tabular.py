@@ -43,6 +43,7 @@ from functools import cache
 from itertools import islice
 from typing import BinaryIO
 
+from ledger.errors import Invalid
 from ledger.money import exponent
 from reports.statement import Column, Statement
 
@@ -168,10 +169,14 @@ def _csv_column(out: OutColumn, functional: str, at: dict[str, int]):
 
         def money_in(cols) -> list:
             values, currencies = cols[i], cols[c]
-            used = {k for v, k in zip(values, currencies, strict=True) if v is not None}
-            if len(used) <= 1:  # one currency in the chunk (or none): the column at once
-                return amounts_text(values, _digits(used.pop()) if used else 0)
+            try:  # the chunk's currencies (EUR, USD, THB…) most often share their decimals
+                places = {_digits(k) for k in set(currencies) if k is not None}
+            except Invalid:
+                places = set()  # a code beside no amount is not read: see each cell
+            if len(places) == 1:
+                return amounts_text(values, places.pop())
             cells = [""] * len(values)
+            used = {k for v, k in zip(values, currencies, strict=True) if v is not None}
             for currency in used:  # each currency's amounts at once, put back in their places
                 at_ = [
                     j for j, k in enumerate(currencies) if k == currency and values[j] is not None
@@ -188,6 +193,8 @@ def _csv_column(out: OutColumn, functional: str, at: dict[str, int]):
         types = set(map(type, values))
         if types <= _AS_IS:
             return values  # csv.writer writes these as plain_text would
+        if types == {datetime}:
+            return list(map(datetime.isoformat, values))
         if types <= {datetime, type(None)}:
             return ["" if v is None else v.isoformat() for v in values]
         return [plain_text(v) for v in values]
@@ -209,10 +216,11 @@ def csv_rows(statement: Statement) -> Iterator[Iterable[tuple]]:
     makers = [_csv_column(out, functional, at) for out in out_columns(statement)]
     records = statement.iter_records()
     while chunk := list(islice(records, CHUNK)):
-        tuples = [
-            row if type(row) is tuple else tuple(row.get(key) for key in keys) for row in chunk
-        ]
-        cols = list(zip(*tuples, strict=True))
+        if set(map(type, chunk)) != {tuple}:  # dict rows among them (structure, or all)
+            chunk = [
+                row if type(row) is tuple else tuple(row.get(key) for key in keys) for row in chunk
+            ]
+        cols = list(zip(*chunk, strict=True))
         yield zip(*(make(cols) for make in makers), strict=True)
 
 

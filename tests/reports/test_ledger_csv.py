@@ -88,8 +88,15 @@ rows = st.fixed_dictionaries(
         "memo": st.one_of(texts, st.integers(), st.dates(), st.booleans()),
         "debit": st.one_of(st.none(), minors),
         "original": st.one_of(st.none(), minors),
-        "currency": st.sampled_from(CURRENCIES),
+        "currency": st.sampled_from((*CURRENCIES, None, "XXX")),
     }
+).map(
+    # a currency that is none, or no money (XXX), only beside no amount: it is never read
+    lambda row: (
+        row | {"currency": "EUR"}
+        if row["original"] is not None and row["currency"] in (None, "XXX")
+        else row
+    )
 )
 
 
