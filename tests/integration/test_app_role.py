@@ -31,6 +31,7 @@ from ledger.models import AuditEvent, Award, Base, Disbursement, JournalEntry, P
 from ledger.periods import close_month
 from ledger.verify import verify_books
 from migrations import alembic_config
+from tests.api.fund import build_fund, fast_tokens, money, paid
 from tests.cli.test_cli import FUNDLEDGER, ROOT, base_environment, scratch_postgres_url
 from tests.registers.factories import (
     approve,
@@ -123,6 +124,48 @@ def test_the_fund_runs_as_the_app_role_and_verifies(app_role):
         assert session.query(Period).one().month == "2026-01"
         assert session.query(AuditEvent).count() >= 6
         assert session.scalar(text("SELECT current_user")) == app_role.name
+
+
+@postgres_only
+def test_the_api_runs_as_the_app_role(app_role, pg_url, session_factory, tmp_path):
+    """The Flask app on the role's URL: writes, an idempotent replay, verify, a statement."""
+    from app import create_app
+    from app.db import dispose
+
+    url = role_url(pg_url, app_role.name, "an app role's passphrase")
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "REPORTS_DATABASE_URL": url,
+            "SECRET_KEY": "test-secret-key",
+            "FUNCTIONAL_CURRENCY": "EUR",
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    try:
+        fund = build_fund(app.test_client(), fast_tokens(session_factory))
+        payment = paid(fund)
+        body = {
+            "kind": "donation",
+            "received_on": "2026-02-04",
+            "amount": money("10.00"),
+            "counterparty": "A donor",
+        }
+        key = {"Idempotency-Key": "app-role-replay"}
+        first = fund.alice.post("/receipts", body, headers=key)
+        assert fund.alice.post("/receipts", body, headers=key) == first  # replayed, not twice
+        verified = fund.auditor.get("/audit/verify")
+        statement = fund.auditor.get("/reports/trial-balance", query_string={"format": "json"})
+    finally:
+        dispose(app)
+    assert verified["ok"], verified["problems"]
+    assert payment and statement
+    with app_role.engine.connect() as connection:
+        donations = connection.scalar(
+            text("SELECT count(*) FROM cash_movements WHERE counterparty = 'A donor'")
+        )
+    assert donations == 1
 
 
 # -- every way around the triggers is refused by privilege -------------------------------
