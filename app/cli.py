@@ -103,7 +103,7 @@ def init(app_role: str | None, app_role_password_stdin: bool) -> None:
     """
     from sqlalchemy.exc import DBAPIError
 
-    from ledger.database_roles import configure_app_role, reapply_app_roles
+    from ledger.database_roles import configure_app_role, lacks_app_role, reapply_app_roles
     from migrations import current_revision, upgrade
 
     engine = db.engine()
@@ -144,6 +144,7 @@ def init(app_role: str | None, app_role_password_stdin: bool) -> None:
     roles = reapply_app_roles(session.connection(), except_for=app_role)
     if app_role:
         roles.append(configure_app_role(session.connection(), app_role, password=password))
+    without_app_role = lacks_app_role(session.connection())
     db.commit()
     schema = (
         f"schema upgraded {before or 'empty'} -> {after}"
@@ -165,6 +166,12 @@ def init(app_role: str | None, app_role_password_stdin: bool) -> None:
                 f"  {grants.name} has no password: set one with --app-role-password-stdin, "
                 "or let pg_hba.conf admit it by peer or certificate",
             )
+    if without_app_role:
+        click.echo(
+            "Note: no app role yet, so the application would connect as the schema's owner, "
+            "who can switch the database's guards off: create one with `fundledger init "
+            "--app-role NAME` (docs/operations.md)."
+        )
     if secret is not None:
         click.echo(
             "No user yet. To create the first administrator, open this link within an hour "

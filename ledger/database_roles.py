@@ -161,6 +161,14 @@ def reapply_app_roles(connection: Connection, *, except_for: str | None = None) 
     ]
 
 
+def lacks_app_role(connection: Connection) -> bool:
+    """True on PostgreSQL when the tables' owner runs and no app role exists yet: the
+    application would then connect as the owner, who can switch every guard off."""
+    if connection.dialect.name != "postgresql":
+        return False
+    return _may_grant(connection) and not app_roles(connection)
+
+
 def _may_grant(connection: Connection) -> bool:
     return bool(
         connection.scalar(

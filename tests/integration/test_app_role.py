@@ -374,6 +374,9 @@ def test_init_as_the_owner_then_the_app_runs_as_its_role(pg_url):
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE ROLE "{owner}" LOGIN')
             connection.exec_driver_sql(f'ALTER DATABASE "{database}" OWNER TO "{owner}"')
+        plain = fundledger("init", url=owner_url)
+        assert plain.returncode == 0, plain.stderr
+        assert "Note: no app role yet" in plain.stdout
         no_createrole = fundledger("init", "--app-role", name, url=owner_url)
         assert no_createrole.returncode == 1
         assert f"may not create role {name}: give it CREATEROLE" in no_createrole.stderr
@@ -395,6 +398,7 @@ def test_init_as_the_owner_then_the_app_runs_as_its_role(pg_url):
         again = fundledger("init", "--app-role", name, url=owner_url)
         assert again.returncode == 0, again.stderr
         assert f"app role {name} updated" in again.stdout
+        assert "Note: no app role yet" not in again.stdout
 
         as_app = fundledger("init", url=app_url)
         assert as_app.returncode == 0, as_app.stderr  # nothing to upgrade, nothing to grant
