@@ -1,9 +1,11 @@
 """Running the integrity check as a step: the check, and a record that it was run.
 
-``GET /audit/verify`` only reads; the web's integrity page and ``fundledger
-verify`` run the check as a step an auditor or administrator takes, so the
-audit log (and the dashboard) can say when the books were last checked, by
-whom, what the chain's head was then, and what was found wrong (the first
+The check is :func:`ledger.verify.verify_books` whichever door runs it.
+``GET /audit/verify`` and ``fundledger verify`` only read (a check of books that
+may have been tampered with writes nothing into them); the web's integrity page
+runs it as a step an auditor or administrator takes, so the audit log (and the
+dashboard) can say when the books were last checked, by whom, what the chain's
+head was then, and what was found wrong (the first
 :data:`PROBLEMS_KEPT` problems: what the check says names entries, accounts,
 awards and audit events, never a victim's personal data).
 """

@@ -198,3 +198,21 @@ def test_problems_carry_no_personal_data_nor_free_text(fund, engine, session_fac
     joined = "\n".join(problems)
     assert "SECRET-REF" not in joined and "Jane Doe" not in joined
     assert "disbursement 1: bank_reference" in joined
+
+
+def test_a_deleted_last_event_of_a_step_that_posts_nothing(fund, engine, session_factory):
+    """The approval of a payment posts no entry: its row, approved, outlives the event."""
+    with session_factory.begin() as session:
+        approve_disbursement(session, actor=SECOND, disbursement_id=6)
+    assert check(session_factory).ok
+    with guards_off(engine, "audit_events") as run:
+        run("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")
+    problems = check(session_factory).problems
+    assert any(
+        re.match(
+            r"disbursement 6: status differs from what audit event \d+ "
+            r"\(disbursement\.proposed\) recorded",
+            p,
+        )
+        for p in problems
+    ), problems
