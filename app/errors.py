@@ -91,14 +91,19 @@ def _for_the_door(handler: Callable[[Exception], Response]) -> Callable:
 
     @wraps(handler)
     def answer(exc: Exception) -> Response:
-        response = handler(exc)
-        page = current_app.extensions.get(HTML_ERRORS)
-        if page is None or is_api_request():
-            return response
-        body = json.loads(response.get_data())
-        return page(response.status_code, body["title"], body["detail"], response.headers)
+        return for_the_door(handler(exc))
 
     return answer
+
+
+def for_the_door(response: Response):
+    """A problem response as the request's door shows it: as it is for the API (and when no
+    web pages are installed), the error page of the same status and words for the web."""
+    page = current_app.extensions.get(HTML_ERRORS)
+    if page is None or is_api_request():
+        return response
+    body = json.loads(response.get_data())
+    return page(response.status_code, body["title"], body["detail"], response.headers)
 
 
 def _ledger_error(exc: LedgerError) -> Response:

@@ -7,12 +7,12 @@ find the change without the response or the response without the change.
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app import db, idempotency
-from app.errors import problem, unavailable
+from app.errors import for_the_door, problem, unavailable
 
 
 def finish_request(response: Response) -> Response:
@@ -36,11 +36,34 @@ def finish_request(response: Response) -> Response:
         replay = idempotency.concurrent_replay()
         if replay is not None:
             return replay
-        return problem(409, "Conflict", "the request conflicts with a concurrent change; retry")
+        conflict = problem(409, "Conflict", "the request conflicts with a concurrent change; retry")
+        return _instead_of(response, for_the_door(conflict))
     except (DBAPIError, PendingRollbackError, DisconnectionError, PoolTimeout):
         # Busy, or died during the commit: nothing was committed (or, if the COMMIT
         # reached the server before the line dropped, all of it with its stored answer,
         # which a retry with the same key replays): never half. Rolled back, not asked
         # again (the replay above would query the dead database).
-        return unavailable()
+        return _instead_of(response, for_the_door(unavailable()))
     return response
+
+
+#: What belongs to the answer that was not sent, not to the one sent instead.
+_OWN_HEADERS = {
+    "content-type",
+    "content-length",
+    "content-disposition",
+    "location",
+    "idempotent-replayed",
+}
+
+
+def _instead_of(response: Response, answer) -> Response:
+    """``answer`` (a problem, or an error page's ``(body, status, headers)``) as the
+    response, keeping the headers the later hooks already set on ``response`` (the
+    security headers: after-request hooks run last-registered first)."""
+    if not isinstance(answer, Response):
+        answer = current_app.make_response(answer)
+    for name, value in response.headers.items():
+        if name.lower() not in _OWN_HEADERS and name not in answer.headers:
+            answer.headers[name] = value
+    return answer

@@ -309,3 +309,47 @@ def test_a_signed_in_page_whose_database_dies_is_a_503_page(gone, client, killer
     assert "busy" in page.lower()
     assert "Traceback" not in page and "sqlalchemy" not in page.lower()
     assert client.get(home).status_code == 200
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    return dict(re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', page))
+
+
+@postgres_only
+@pytest.mark.parametrize("moment", ["at the case", "at the commit"])
+def test_a_web_form_whose_database_dies_is_a_503_page_and_its_resubmission_acts_once(
+    moment, client, killer, session_factory
+):
+    """The web's one-time form key (``_once``) keeps its promise across a dead database."""
+    sign_in(client, session_factory)
+    form = hidden_fields(client.get("/cases/new").get_data(as_text=True))
+    assert "_once" in form
+    form.update(
+        reference="CR-2026-503",
+        court="Lisbon Criminal Court",
+        title="State v. Unavailable",
+        jurisdiction="PT",
+        **{"opened_on-day": "3", "opened_on-month": "2", "opened_on-year": "2026"},
+    )
+    before = footprint(session_factory)
+    killer.server_gone = True
+    if moment == "at the commit":
+        killer.on_commit()
+    else:
+        killer.on_statement(r"^\s*INSERT INTO cases")
+
+    response = client.post("/cases/new", data=form)
+
+    assert killer.killed
+    killer.stop()
+    assert response.status_code == 503, response.get_data(as_text=True)[:2000]
+    assert response.mimetype == "text/html" and response.headers["Retry-After"]
+    assert "busy" in response.get_data(as_text=True).lower()
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert footprint(session_factory) == before
+    first = client.post("/cases/new", data=form)  # the same form again: it acts now
+    assert first.status_code == 303, first.get_data(as_text=True)[:2000]
+    again = client.post("/cases/new", data=form)  # and only once
+    assert again.status_code == 303 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.location == first.location
+    assert footprint(session_factory)["cases"] == before["cases"] + 1
