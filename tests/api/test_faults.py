@@ -10,15 +10,20 @@ On PostgreSQL the request's own backend is terminated with
 ``pg_terminate_backend`` from a second connection at the worst moments: in the
 middle of the service (at its first write, at the journal's insert, at the
 audit event), just before the idempotency record is written, and at the
-commit. Both engines: an unreachable database (an SQLite file in a directory
-that does not exist, a closed port on PostgreSQL) answers 503 too, on the API
-and on the web pages (an error page, not a stack trace).
+commit; either the backend alone dies, or the whole database goes (it is also
+closed to new connections until the answer is in, as when PostgreSQL stops), so
+the answer must not need the database again. The same for a read, for the
+idempotency lookup, for a signed-in web page and for a web form, whose
+one-time key then acts once. Both engines: an unreachable database (an SQLite
+file in a directory that does not exist, a closed port on PostgreSQL) answers
+503 too, on the API and on the web pages (an error page, not a stack trace).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import socket
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -215,12 +220,19 @@ def test_a_replay_whose_lookup_dies_is_a_503_not_a_500(client, killer, admin_tok
 # -- A database that cannot be reached at all ------------------------------------------
 
 
+def closed_port() -> int:
+    """A local port nothing listens on: one the system just handed out, closed again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def unreachable_url(tmp_path) -> str:
     if BACKEND == "postgresql":
-        # Port 9 (discard) is closed on the test machines: the connection is refused.
         from tests.conftest import PG_URL
 
-        return make_url(PG_URL).set(port=9).render_as_string(hide_password=False)
+        url = make_url(PG_URL).set(host="127.0.0.1", port=closed_port())
+        return url.render_as_string(hide_password=False)
     return f"sqlite:///{tmp_path / 'no such directory' / 'fund.db'}"
 
 
