@@ -10,7 +10,7 @@ recorded last (so the last audit event is a step that posted).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -215,4 +215,42 @@ def test_a_deleted_last_event_of_a_step_that_posts_nothing(fund, engine, session
             p,
         )
         for p in problems
+    ), problems
+
+
+def test_steps_on_the_journal_itself_verify_and_are_tied_to_their_events(
+    fund, engine, session_factory
+):
+    """An adjustment, its reversal and an FX revaluation: clean; each entry needs its event."""
+    from ledger.adjustments import post_adjustment, reverse_manual_entry
+    from ledger.closing import revalue
+
+    month = f"{TODAY.replace(day=1) - timedelta(days=1):%Y-%m}"  # last month: ended, open
+    with session_factory.begin() as session:
+        entry = post_adjustment(
+            session,
+            actor=SECOND,
+            value_date=TODAY,
+            memo="reclassify",
+            postings=[
+                {"account": "5500", "debit": "10.00"},
+                {"account": "5200", "credit": "10.00"},
+            ],
+        )
+        number = entry.number
+        reverse_manual_entry(session, actor=SECOND, number=number, value_date=TODAY, memo="undo")
+        revaluation = revalue(session, actor=SECOND, month=month)
+        assert revaluation is not None  # the demo's USD and THB awards move with the rate
+        revalued = revaluation.number
+    assert check(session_factory).problems == []
+    with guards_off(engine, "audit_events") as run:
+        run(
+            "DELETE FROM audit_events WHERE action = 'journal.adjusted' AND subject_id = :n",
+            n=str(number),
+        )
+        run("DELETE FROM audit_events WHERE action = 'fx.revalued'")
+    problems = check(session_factory).problems
+    assert any(p.startswith(f"entry {number}: journal.adjusted") for p in problems), problems
+    assert any(
+        p.startswith(f"entry {revalued}: fx.revalued but no audit event") for p in problems
     ), problems
