@@ -225,7 +225,8 @@ class _Books:
         if minor is None:
             return "none"
         try:
-            return f"{format_amount(Money(minor, currency or self.functional))} {currency or ''}"
+            currency = currency or self.functional
+            return f"{format_amount(Money(minor, currency))} {currency}"
         except Exception:  # an unknown currency written behind the back: show the units
             return f"{minor} (minor units) {currency}"
 
