@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from copy import copy
 from dataclasses import dataclass
@@ -123,9 +124,29 @@ def row_keys(statement: Statement) -> tuple[str, ...]:
     return tuple(keys)
 
 
-#: Value types that ``csv.writer`` writes exactly as :func:`plain_text` does (``None`` as an
-#: empty cell, anything else as ``str(value)``: a date's ``str`` is its ISO 8601 form).
-_AS_IS = frozenset({str, int, bool, date, type(None)})
+def csv_field(value: str) -> str:
+    """One cell as ``csv.writer`` writes it (quoted and its quotes doubled, if it must be)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([value])
+    return buffer.getvalue()[:-1]
+
+
+#: The characters that make ``csv.writer`` quote a field (the excel dialect with "\n" line
+#: ends: a comma, a double quote, "\n"; and "\r" on the Pythons that quote it), asked of
+#: ``csv.writer`` itself. A cell without any is written as it is.
+_SPECIAL = re.compile(
+    "[" + "".join(re.escape(c) for c in '\n\r",' if csv_field(f"a{c}") != f"a{c}") + "]"
+)
+
+
+def _fields(cells: list) -> list:
+    """Text cells as fields of a CSV line, as ``csv.writer`` writes them: most have nothing
+    to quote (one scan of the chunk's column says so); the others are put in double quotes,
+    theirs doubled."""
+    if not _SPECIAL.search("".join(cells)):
+        return cells
+    special = _SPECIAL.search
+    return ['"' + cell.replace('"', '""') + '"' if special(cell) else cell for cell in cells]
 
 
 def plain_text(value: object) -> str:
@@ -160,7 +181,9 @@ def _csv_column(out: OutColumn, functional: str, at: dict[str, int]):
     i = at[column.key]
     if out.part == "currency":
         c = at[column.currency_key]
-        return lambda cols: ["" if v is None else k for v, k in zip(cols[i], cols[c], strict=True)]
+        return lambda cols: _fields(
+            ["" if v is None else k for v, k in zip(cols[i], cols[c], strict=True)]
+        )
     if column.kind == "money":
         digits = _digits(functional)
         return lambda cols: amounts_text(cols[i], digits)
@@ -191,25 +214,31 @@ def _csv_column(out: OutColumn, functional: str, at: dict[str, int]):
     def plain(cols):
         values = cols[i]
         types = set(map(type, values))
-        if types <= _AS_IS:
-            return values  # csv.writer writes these as plain_text would
+        if types == {str}:
+            return _fields(list(values))
+        if types <= {str, type(None)}:
+            return _fields(["" if v is None else v for v in values])
+        if types <= {int, type(None)}:
+            return ["" if v is None else str(v) for v in values]
+        if types == {date}:
+            return list(map(date.isoformat, values))
+        if types <= {date, type(None)}:
+            return ["" if v is None else v.isoformat() for v in values]
         if types == {datetime}:
             return list(map(datetime.isoformat, values))
-        if types <= {datetime, type(None)}:
-            return ["" if v is None else v.isoformat() for v in values]
-        return [plain_text(v) for v in values]
+        return _fields([plain_text(v) for v in values])
 
     return plain
 
 
-def csv_rows(statement: Statement) -> Iterator[Iterable[tuple]]:
-    """The CSV's lines after its header row, :data:`CHUNK` rows at a time.
+def csv_lines(statement: Statement) -> Iterator[str]:
+    """The CSV's lines after its header row, as text, :data:`CHUNK` rows at a time.
 
     One path for every statement: a dict row becomes the tuple of its :func:`row_keys`
-    values (a streamed statement's plain rows are such tuples already); each chunk is
-    turned into columns, each output column made from them at once, and the lines zipped
-    back (``csv.writer`` writes a ``None``, an int, a str or a date as the text it would be
-    given, so those cells pass as they are)."""
+    values (a streamed statement's plain rows are such tuples already); each chunk is turned
+    into columns, each output column's cells made from them at once (amounts, dates and
+    codes have nothing to quote; text is quoted as ``csv.writer`` quotes it), and the lines
+    joined back."""
     keys = row_keys(statement)
     at = {key: i for i, key in enumerate(keys)}
     functional = statement.meta.functional_currency
@@ -221,21 +250,18 @@ def csv_rows(statement: Statement) -> Iterator[Iterable[tuple]]:
                 row if type(row) is tuple else tuple(row.get(key) for key in keys) for row in chunk
             ]
         cols = list(zip(*chunk, strict=True))
-        yield zip(*(make(cols) for make in makers), strict=True)
+        cells = [make(cols) for make in makers]
+        if len(cells) == 1:  # a line of one empty field is written '""'
+            cells = [[cell or '""' for cell in cells[0]]]
+        yield "\n".join(map(",".join, zip(*cells, strict=True))) + "\n"
 
 
 def stream_csv(statement: Statement) -> Iterator[str]:
     """CSV text, a chunk of rows at a time: the header row first, then the rows (no totals)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([out.title for out in out_columns(statement)])
-    for lines in csv_rows(statement):
-        writer.writerows(lines)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([out.title for out in out_columns(statement)])
+    yield header.getvalue()
+    yield from csv_lines(statement)
 
 
 # -- XLSX --------------------------------------------------------------------------------

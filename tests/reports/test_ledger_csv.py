@@ -108,7 +108,7 @@ def test_amount_text_is_the_amount_string(minor, currency):
     assert amounts_text([minor, None, minor], digits) == [expected, "", expected]
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(
     lines=st.lists(rows, max_size=40),
     structure=st.lists(st.integers(0, 40), max_size=3),
