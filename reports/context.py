@@ -48,9 +48,21 @@ class ReportRequest:
         return self.actor.court_scope
 
 
+#: The dates a statement may be asked for (the years a month may be, ``ledger.periods``): the
+#: comparatives reach one year back and the fiscal year may start in the year before.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def make_meta(session: Session, request: ReportRequest, *, point_in_time: bool) -> Meta:
     """The statement's stamp; a period that ends before it starts is refused, naming ``from``
     (every period statement, the journal and the general ledger included)."""
+    for field, day in (
+        ("as_of", request.as_of),
+        ("from", request.date_from),
+        ("to", request.date_to),
+    ):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid.field(field, f"must be a date from {FIRST_DAY} to {LAST_DAY}")
     fund = get_fund(session)
     head = session.get(JournalHead, 1)
     today = datetime.now(UTC).date()

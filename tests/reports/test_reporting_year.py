@@ -94,3 +94,25 @@ def test_every_door_uses_the_configured_fiscal_year(app, client, token_for, db):
     disposition = response.headers["Content-Disposition"]
     assert "financial-performance_2025-04-01_2026-03-31_" in disposition
     assert response.get_data(as_text=True).splitlines()[0].startswith("Account,")
+
+
+@pytest.mark.parametrize(
+    ("slug", "query", "field"),
+    [
+        ("cash-flow", "from=0001-01-01&to=0001-06-30", "from"),
+        ("financial-position", "as_of=0001-03-01", "as_of"),
+        ("net-assets", "to=0001-12-31", "to"),
+        ("journal", "from=2026-01-01&to=3000-01-01", "to"),
+    ],
+)
+def test_a_date_out_of_range_is_refused_beside_its_field(client, token_for, db, slug, query, field):
+    """The comparatives reach a year back: year 1 has none, and must be a 422, not a 500."""
+    build_small_fund(db)
+    db.commit()
+    response = client.get(
+        f"/api/v1/reports/{slug}?{query}",
+        headers={"Authorization": f"Bearer {token_for('auditor')}"},
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"]
