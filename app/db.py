@@ -92,9 +92,14 @@ def unavailable() -> bool:
 
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
+        db_session.rollback()
+    except Exception:  # a dead connection: the transaction died with it
+        log.warning("rolling the request's session back failed", exc_info=True)
+    finally:
         try:
-            db_session.rollback()
-            db_session.close()
-        except Exception:  # a dead connection: the transaction died with it
+            db_session.close()  # gives the connection back (or discards a dead one)
+        except Exception:
             log.warning("closing the request's session failed", exc_info=True)

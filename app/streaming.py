@@ -37,6 +37,11 @@ def download(
         response = Response(pieces)
     else:
         response = Response(stream_with_context(stream_then_close(pieces, session)))
+        # A response dropped before its first byte (a failed commit answered instead, a
+        # client gone) never runs the generator's ``finally``: close its resources then too.
+        response.call_on_close(session.close)
+    if callable(getattr(pieces, "close", None)):
+        response.call_on_close(pieces.close)
     response.headers["Content-Type"] = media_type
     if filename is not None:
         disposition = "inline" if inline else "attachment"

@@ -63,6 +63,7 @@ def _instead_of(response: Response, answer) -> Response:
     security headers: after-request hooks run last-registered first)."""
     if not isinstance(answer, Response):
         answer = current_app.make_response(answer)
+    response.close()  # its body is never sent: release what it holds (a report's session)
     for name, value in response.headers.items():
         if name.lower() not in _OWN_HEADERS and name not in answer.headers:
             answer.headers[name] = value

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from ledger import validate
@@ -35,7 +35,7 @@ SPOOL_IN_MEMORY = 8 * 1024 * 1024
 PIECE = 64 * 1024
 
 
-def render(statement: Statement, fmt: str) -> Iterator[bytes]:
+def render(statement: Statement, fmt: str) -> Iterable[bytes]:
     """The statement as bytes, in pieces: CSV and JSON stream; XLSX and PDF are written
     (now, so that a refusal comes before the first byte) to a spooled file, then read out."""
     validate.one_of("format", fmt, FORMATS)
@@ -46,22 +46,35 @@ def render(statement: Statement, fmt: str) -> Iterator[bytes]:
     return spooled(write_pdf if fmt == "pdf" else write_xlsx, statement)
 
 
-def spooled(write: Callable[[Statement, BinaryIO], None], statement: Statement) -> Iterator[bytes]:
+def spooled(write: Callable[[Statement, BinaryIO], None], statement: Statement) -> Iterable[bytes]:
     """``write`` the statement into a spooled temporary file; its bytes, piece by piece."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by _pieces)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by _Pieces)
     try:
         write(statement, spool)
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
-    return _pieces(spool)
+    return _Pieces(spool)
 
 
-def _pieces(spool) -> Iterator[bytes]:
-    with spool:
-        while piece := spool.read(PIECE):
-            yield piece
+class _Pieces:
+    """The spooled file's bytes, piece by piece; closed after the last piece, or by
+    ``close()`` when the response is dropped before it is read (a generator that never
+    started would not run its clean-up)."""
+
+    def __init__(self, spool):
+        self.spool = spool
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while piece := self.spool.read(PIECE):
+                yield piece
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.spool.close()
 
 
 def stream_json(statement: Statement) -> Iterator[str]:
@@ -71,6 +84,7 @@ def stream_json(statement: Statement) -> Iterator[str]:
         "statement": statement.slug,
         "title": statement.title,
         "subtitle": statement.subtitle,
+        "subject": statement.subject,
         "fund": meta.fund_name,
         "currency": meta.functional_currency,
         "as_of": meta.as_of.isoformat() if meta.as_of else None,

@@ -34,11 +34,17 @@ is): its file name (:meth:`Statement.filename`) and the response's headers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ledger.money import Money
+
+#: What a file name keeps of a subject (a case reference may hold "/" or spaces).
+_FILE_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: What a response header keeps of it (headers are ASCII).
+_ASCII_UNSAFE = re.compile(r"[^\x20-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,9 @@ class Statement:
     subtitle: str | None = None
     #: Financial statements end with a signature block (prepared by, approved by, date).
     signature: bool = False
+    #: Whom or what a statement of one record is about (a victim's code, a case's reference,
+    #: an account's code): in its file name and headers, since the CSV has no room for it.
+    subject: str | None = None
     #: Rows sharing this column's value (a journal entry's postings) are kept on one PDF page
     #: when they fit on one.
     group_key: str | None = None
@@ -203,19 +212,24 @@ class Statement:
         return lines + [("Note", note) for note in self.notes]
 
     def filename(self, fmt: str) -> str:
-        """``awards-register_as-of-2026-12-03_1a2b3c4d.pdf``: what, when, and from which head."""
-        return f"{self.slug}_{self.meta.period_slug}_{self.meta.head_hash[:8]}.{fmt}"
+        """``awards-register_as-of-2026-12-03_1a2b3c4d.pdf``: what, when, and from which head;
+        ``victim-statement_V-000002_as-of-…`` for a statement of one record."""
+        about = f"_{_FILE_UNSAFE.sub('-', self.subject)}" if self.subject else ""
+        return f"{self.slug}{about}_{self.meta.period_slug}_{self.meta.head_hash[:8]}.{fmt}"
 
     def headers(self) -> dict[str, str]:
         """The stamp as HTTP response headers (ASCII), for the CSV that has no room for it."""
         meta = self.meta
-        return {
+        headers = {
             "X-Statement": self.slug,
             "X-Statement-Period": meta.period_slug,
             "X-Statement-Status": meta.status_label.replace("—", "-"),
             "X-Journal-Entries": str(meta.entries),
             "X-Journal-Head": meta.head_hash,
         }
+        if self.subject:
+            headers["X-Statement-Subject"] = _ASCII_UNSAFE.sub("-", self.subject)
+        return headers
 
     def counted(self) -> Statement:
         """Materialise a small statement's rows so they can be counted and read twice."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -161,7 +161,7 @@ def case_statement(session: Session, request: ReportRequest) -> Statement:
     rows += result_rows
     owed, award_rows = _award_rows(session, case, meta.as_of)
     rows += award_rows
-    today = datetime.now(UTC).date()
+    today = meta.generated_at.date()  # the day the stamp says it was made
     net, proceeds_rows = net_proceeds_lines(session, case.id, today)
     rows += proceeds_rows
     return Statement(
@@ -171,6 +171,7 @@ def case_statement(session: Session, request: ReportRequest) -> Statement:
         columns,
         rows,
         subtitle=f"{case.reference} · {case.title} · {case.court}",
+        subject=case.reference,
         notes=[
             "Each asset shows its estimate at seizure (not a fund asset while seized), the value "
             "its forfeiture brought into the books and, once sold, the net proceeds received and "

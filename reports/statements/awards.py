@@ -292,6 +292,7 @@ def victim_statement(session: Session, request: ReportRequest) -> Statement:
         victim_columns(functional),
         rows,
         subtitle=subtitle,
+        subject=victim.code,
         totals=totals,
         notes=[
             "Amounts owed are positive; payments and cancellations reduce them. "

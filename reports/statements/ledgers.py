@@ -118,6 +118,7 @@ def general_ledger(session: Session, request: ReportRequest) -> Statement:
         LEDGER_COLUMNS,
         rows(),
         subtitle=f"{account.code} {account.name} · {LEDGER_ORDER}",
+        subject=account.code,
         row_count=lambda: figures()[0] + 2,
         totals=lambda: {
             "memo": "Movements in the period",

@@ -115,6 +115,10 @@ def _period(document: dict) -> str:
     return f"{document['from']}_{document['to']}"
 
 
+#: The statements of one record: a victim, a case, an account.
+ONE_RECORD = {"victim-statement", "case-statement", "general-ledger"}
+
+
 def _check_stamp(document: dict, got: dict) -> None:
     """Every format's file is named slug_period_head8.ext; the headers carry the stamp."""
     slug = document["statement"]
@@ -125,12 +129,16 @@ def _check_stamp(document: dict, got: dict) -> None:
         assert document["totals"] == document["total_lines"][0]
     elif document["total_lines"]:
         assert document["totals"] == document["total_lines"]
-    name = f"{slug}_{_period(document)}_{document['head_hash'][:8]}"
+    # A statement of one record names it too (victim-statement_V-000002_as-of-…).
+    subject = f"_{document['subject']}" if document["subject"] else ""
+    assert (document["subject"] is not None) == (slug in ONE_RECORD), slug
+    name = f"{slug}{subject}_{_period(document)}_{document['head_hash'][:8]}"
     for fmt, response in got.items():
         disposition = response.headers["Content-Disposition"]
         kind = "inline" if fmt == "json" else "attachment"
         assert disposition == f'{kind}; filename="{name}.{fmt}"', (slug, fmt)
         assert response.headers["X-Statement"] == slug
+        assert response.headers.get("X-Statement-Subject") == document["subject"]
         assert response.headers["X-Journal-Head"] == document["head_hash"]
         assert response.headers["X-Statement-Status"] == document["status"].replace("—", "-")
 

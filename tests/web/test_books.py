@@ -706,7 +706,7 @@ def test_an_accounts_ledger_runs_its_balance_and_downloads_its_dates(web, fund):
     download = web.get(f"/accounts/1000?{march}&format=csv")
     assert download.status == 200
     disposition = download.response.headers["Content-Disposition"]
-    assert 'filename="general-ledger_2026-03-01_2026-03-31_' in disposition
+    assert 'filename="general-ledger_1000_2026-03-01_2026-03-31_' in disposition
     csv_rows = rows_of_csv(download)
     memo, balance = csv_rows[0].index("Memo"), csv_rows[0].index("Balance (EUR)")
     assert csv_rows[1][memo] == "Opening balance" and csv_rows[1][balance] == "307836.85"

@@ -132,8 +132,13 @@ def test_an_auditor_downloads_statements_without_meeting_personal_data(
         if data.startswith(b"%PDF"):
             data = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).encode()
         shown = data.decode("utf-8")
-        assert "V-0000" in shown, shown[:300]
+        # The file says whose statement it is: the PDF on every page, every file in its
+        # name (the CSV starts with its header row and has no room for it).
+        assert file.value.suggested_filename.startswith("victim-statement_V-0000")
+        if button.startswith("PDF"):
+            assert "V-0000" in shown, shown[:300]
         assert_no_personal_data(shown, button)
+        assert_no_personal_data(file.value.suggested_filename, button)
 
     page.goto(live_server + "/statements/victim-statement?format=pdf")  # no victim chosen
     assert page.title().startswith("Error: ")
