@@ -93,6 +93,7 @@ NET_FINANCING = "Net cash from financing activities"
 NET_CHANGE = "Net increase (decrease) in cash"
 OPENING = "Cash at beginning of period"
 CLOSING = "Cash at end of period"
+UNEXPLAINED = "Difference not explained by the flows above (to be investigated)"
 RECONCILIATION = "Reconciliation of the surplus to net cash from operating activities"
 SURPLUS = "Surplus (deficit) for the period"
 NON_CASH_FORFEITURE = "Forfeited non-cash assets recognised as revenue"
@@ -320,7 +321,14 @@ def cash_flow(session: Session, request: ReportRequest) -> Statement:
         flow(FX_EFFECT),
         line(NET_CHANGE, now.change, then.change, "subtotal"),
         line(OPENING, now.opening, then.opening),
-        line(CLOSING, now.opening + now.change, then.opening + then.change, "subtotal"),
+    ]
+    # The closing line is the bank balances themselves; should the flows ever not explain
+    # them (a leg left out), the difference is printed rather than hidden.
+    unexplained = [f.closing - f.opening - f.change for f in (now, then)]
+    if any(unexplained):
+        rows.append(line(UNEXPLAINED, *unexplained))
+    rows += [
+        line(CLOSING, now.closing, then.closing, "subtotal"),
         {"_style": "heading", "line": RECONCILIATION},
         line(SURPLUS, now.surplus, then.surplus),
     ]

@@ -654,6 +654,7 @@ def check_cash_flow(session, probe: date) -> None:
         assert s["closing_cash"] == closing_cash == figure(stmt, "Cash at end of period")
         assert s["opening_cash"] == opening == figure(stmt, "Cash at beginning of period")
         assert s["opening_cash"] + s["net_change_in_cash"] == s["closing_cash"]
+        assert all("not explained" not in row.get("line", "") for row in stmt.rows)
         plain = [
             row["amount"]
             for row in stmt.rows
