@@ -77,10 +77,6 @@ def _psycopg_stream(connection, query: Select) -> Iterator[tuple]:
         event.remove(connection, "commit", stop)
 
 
-def count(session: Session, query: Select) -> int:
-    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-
-
 def totals(session: Session, query: Select) -> tuple[int, int, int, int]:
     """``(rows, movement, debits, credits)`` of the postings ``query`` selects, in one scan:
     how many, the sum of their debit-positive ``amount``, the debits and the credits."""

@@ -67,7 +67,8 @@ def _is_foreign(victim: Victim, case) -> bool:
     return is_abroad(victim.returned_home, victim.country_of_residence, case.jurisdiction)
 
 
-def _bucket(days: int) -> str:
+def ageing_bucket(days: int) -> str:
+    """The ageing bucket of an award ``days`` after its order (the register's and the notes')."""
     for limit, label in AGEING:
         if limit is None or days <= limit:
             return label
@@ -131,12 +132,12 @@ def awards_register(session: Session, request: ReportRequest) -> Statement:
                 "outstanding": f["outstanding"],
                 "carrying": f["carrying"],
                 "age": days,
-                "bucket": _bucket(days) if f["outstanding"] else "",
+                "bucket": ageing_bucket(days) if f["outstanding"] else "",
                 "status": status,
             }
         )
         if f["outstanding"]:
-            ageing[(residence, _bucket(days))] += f["carrying"]
+            ageing[(residence, ageing_bucket(days))] += f["carrying"]
     total = sum(row["carrying"] for row in rows)
     by_currency = currency_totals(rows)
     notes = [

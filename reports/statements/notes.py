@@ -36,7 +36,7 @@ from ledger.money import Money
 from reports.context import ReportRequest, fiscal_year_begin, make_meta
 from reports.formatting import money_text
 from reports.statement import Column, Meta, Statement
-from reports.statements.awards import AGEING, award_movements
+from reports.statements.awards import AGEING, ageing_bucket, award_movements
 from reports.statements.cash_flow import POLICY, cash_accounts, original_balance
 from reports.statements.comparative import prior_as_of
 from reports.statements.financial import chart_accounts, normal, seized_non_cash
@@ -47,13 +47,6 @@ NOTE_COLUMNS = [
     Column("original", "In its currency", "money_in", currency_key="currency", width=1.6),
     Column("amount", "Carried at", "money", width=1.5),
 ]
-
-
-def _bucket(days: int) -> str:
-    for limit, label in AGEING:
-        if limit is None or days <= limit:
-            return label
-    raise AssertionError("unreachable")
 
 
 class Notes:
@@ -241,7 +234,7 @@ def _awards_note(n: Notes, awards, moves, as_of: date, payable: int) -> None:
         status_rows[status][0] += 1
         status_rows[status][1] += move["carrying"]
         if move["outstanding"] or move["carrying"]:
-            bucket = ageing[_bucket((as_of - award.ordered_on).days)]
+            bucket = ageing[ageing_bucket((as_of - award.ordered_on).days)]
             bucket[0] += 1
             bucket[1] += move["carrying"]
     for status, (count, carrying) in status_rows.items():
