@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import access, audit, events
@@ -259,12 +259,35 @@ def _in_award_currency(
     return part
 
 
-def case_net_proceeds(session: Session, case_id: int) -> int:
-    earned = session.scalar(
-        select(func.coalesce(-summed(Posting.amount), 0))
-        .join(Account, Account.id == Posting.account_id)
-        .where(Account.code.in_(CASE_PROCEEDS), Posting.case_id == case_id)
-    )
+@dataclass(frozen=True)
+class NetProceeds:
+    """What a case has for its awards, by the lines it comes from (functional minor units):
+    what it earned on each proceeds account (credit-positive), what its awards were paid
+    from the bank (negative, returns added back), what payments awaiting approval or
+    execution commit."""
+
+    earned: dict[str, int]
+    paid: int
+    committed: int
+
+    @property
+    def net(self) -> int:
+        return sum(self.earned.values()) + self.paid - self.committed
+
+
+def case_net_proceeds_by_line(session: Session, case_id: int) -> NetProceeds:
+    """The case's net proceeds line by line (every posting, today's figure): the case
+    statement prints these lines, the distribution rounds weigh their total."""
+    earned = {
+        code: -int(total)
+        for code, total in session.execute(
+            select(Account.code, summed(Posting.amount))
+            .join(Account, Account.id == Posting.account_id)
+            .where(Account.code.in_(CASE_PROCEEDS), Posting.case_id == case_id)
+            .group_by(Account.code)
+            .order_by(Account.code)
+        )
+    }
     paid = session.scalar(
         select(summed(Posting.amount))
         .join(Account, Account.id == Posting.account_id)
@@ -275,4 +298,8 @@ def case_net_proceeds(session: Session, case_id: int) -> int:
         .join(Award, Award.id == Disbursement.award_id)
         .where(Award.case_id == case_id, Disbursement.status.in_(PENDING_PAYMENT_STATES))
     )
-    return int(earned) + int(paid) - int(committed)
+    return NetProceeds(earned, int(paid), int(committed))
+
+
+def case_net_proceeds(session: Session, case_id: int) -> int:
+    return case_net_proceeds_by_line(session, case_id).net

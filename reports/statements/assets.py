@@ -25,12 +25,11 @@ from ledger.chart import (
     HELD_FOR_SALE,
 )
 from ledger.closing import is_closing_entry
-from ledger.distributions import CASE_PROCEEDS
+from ledger.distributions import case_net_proceeds_by_line
 from ledger.errors import Invalid
 from ledger.lookup import fetch
-from ledger.models import Account, Asset, Award, Case, Disbursement, JournalEntry, Posting
+from ledger.models import Account, Asset, Award, Case, JournalEntry, Posting
 from ledger.models.base import summed
-from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
 from ledger.reads.lists import filtered
 from reports.context import ReportRequest, make_meta
@@ -367,51 +366,32 @@ def _award_rows(session: Session, case: Case, as_of: date) -> tuple[int, list[di
 
 
 def net_proceeds_lines(session: Session, case_id: int, today: date) -> tuple[int, list[dict]]:
-    """:func:`ledger.distributions.case_net_proceeds` line by line, as it computes it (every
-    posting, no date: it is today's figure): what the case earned on each of its proceeds
-    accounts, less what its awards were paid from the bank and what payments awaiting approval
-    or execution commit. Returns the total, which is ``case_net_proceeds``'s, and the rows."""
+    """:func:`ledger.distributions.case_net_proceeds` line by line, from the lines it is
+    made of (every posting, no date: it is today's figure): what the case earned on each of
+    its proceeds accounts, less what its awards were paid from the bank and what payments
+    awaiting approval or execution commit. Returns the total and the rows."""
+    lines = case_net_proceeds_by_line(session, case_id)
+    query = select(Account.code, Account.name).where(Account.code.in_(lines.earned))
+    names = {code: name for code, name in session.execute(query)}
     rows: list[dict] = [
         {"_style": "heading", "item": f"Net proceeds still available, today {today.isoformat()}"}
     ]
-    net = 0
-    for code, name, total in session.execute(
-        select(Account.code, Account.name, summed(Posting.amount))
-        .join(Account, Account.id == Posting.account_id)
-        .where(Account.code.in_(CASE_PROCEEDS), Posting.case_id == case_id)
-        .group_by(Account.code, Account.name)
-        .order_by(Account.code)
-    ):
-        net -= int(total)
-        rows.append({"item": code, "detail": name, "functional": -int(total)})
-    paid = int(
-        session.scalar(
-            select(summed(Posting.amount))
-            .join(Account, Account.id == Posting.account_id)
-            .where(Account.code == BANK, Posting.case_id == case_id, Posting.award_id.is_not(None))
-        )
-    )
-    net += paid
+    rows += [
+        {"item": code, "detail": names[code], "functional": amount}
+        for code, amount in lines.earned.items()
+    ]
     rows.append(
         {
             "item": f"Paid ({BANK})",
             "detail": "Payments to the case's awards, less payments returned",
-            "functional": paid,
+            "functional": lines.paid,
         }
     )
-    committed = int(
-        session.scalar(
-            select(summed(Disbursement.estimate_minor))
-            .join(Award, Award.id == Disbursement.award_id)
-            .where(Award.case_id == case_id, Disbursement.status.in_(PENDING_PAYMENT_STATES))
-        )
-    )
-    net -= committed
     rows.append(
         {
             "item": "Committed",
             "detail": "Payments to the case's awards awaiting approval or execution",
-            "functional": -committed,
+            "functional": -lines.committed,
         }
     )
     rows.append(
@@ -419,7 +399,7 @@ def net_proceeds_lines(session: Session, case_id: int, today: date) -> tuple[int
             "_style": "total",
             "item": "Net proceeds still available",
             "detail": "For distribution to this case's awards",
-            "functional": net,
+            "functional": lines.net,
         }
     )
-    return net, rows
+    return lines.net, rows
