@@ -97,9 +97,10 @@ def configure_app_role(
             "(as a superuser: ALTER ROLE <owner> CREATEROLE), or run this as a superuser"
         ) from None
 
-    role, where = f'"{name}"', f'"{schema}"'
+    quote = connection.dialect.identifier_preparer.quote_identifier  # doubles any '"'
+    role, where = quote(name), quote(schema)
     database = connection.scalar(text("SELECT current_database()"))
-    connection.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO {role}')
+    connection.exec_driver_sql(f"GRANT CONNECT ON DATABASE {quote(database)} TO {role}")
     connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA {where} TO {role}")
     # A role that could create objects here could shadow the fund's tables.
     connection.exec_driver_sql(f"REVOKE CREATE ON SCHEMA {where} FROM {role}")
@@ -117,14 +118,14 @@ def configure_app_role(
             privileges, kept = "SELECT, INSERT, UPDATE", grants.read_write
         else:
             continue  # not the fund's: none of the application's business
-        connection.exec_driver_sql(f'GRANT {privileges} ON {where}."{table}" TO {role}')
+        connection.exec_driver_sql(f"GRANT {privileges} ON {where}.{quote(table)} TO {role}")
         kept.append(table)
     for sequence in connection.scalars(
         text("SELECT sequencename FROM pg_sequences WHERE schemaname = :s ORDER BY 1"),
         {"s": schema},
     ):
         # USAGE lets INSERT draw the next number; setval (UPDATE) would let it reuse one.
-        qualified = f'{where}."{sequence}"'
+        qualified = f"{where}.{quote(sequence)}"
         connection.exec_driver_sql(f"GRANT USAGE, SELECT ON SEQUENCE {qualified} TO {role}")
         grants.sequences += 1
     return grants
