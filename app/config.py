@@ -4,6 +4,8 @@
 |---|---|
 | FUNDLEDGER_DATABASE_URL | ``sqlite:///<instance>/fundledger.db`` |
 | FUNDLEDGER_REPORTS_DATABASE_URL | the main database (a read replica for heavy reports) |
+| FUNDLEDGER_REPLICA_MAX_WAIT_SECONDS | ``5``: how long a statement waits for the reports replica |
+|  | to replay what the primary has committed, before it reads the primary (0: no wait) |
 | FUNDLEDGER_SECRET_KEY | a random key kept in ``<instance>/secret_key`` (development only) |
 | FUNDLEDGER_CURRENCY | ``EUR`` (the functional currency, fixed at ``init``) |
 | FUNDLEDGER_FUND_NAME | ``Victims' Compensation Fund`` |
@@ -51,6 +53,9 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
         "FUNDLEDGER_ENV": env,
         "DATABASE_URL": database_url,
         "REPORTS_DATABASE_URL": environ.get("FUNDLEDGER_REPORTS_DATABASE_URL") or database_url,
+        "REPLICA_MAX_WAIT_SECONDS": _count(
+            environ, "FUNDLEDGER_REPLICA_MAX_WAIT_SECONDS", 5, least=0
+        ),
         "SECRET_KEY": secret_key,
         "FUNCTIONAL_CURRENCY": environ.get("FUNDLEDGER_CURRENCY", "EUR"),
         "FUND_NAME": environ.get("FUNDLEDGER_FUND_NAME", DEFAULT_FUND_NAME),
