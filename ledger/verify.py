@@ -15,14 +15,19 @@ journal does not have to fit in memory.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import access, chain
 from ledger.access import Actor
 from ledger.audit import verify_audit_log
+from ledger.checkpoint_log import read_checkpoints
+from ledger.checkpoints import Checkpoint, extension_problems, signature_problem
 from ledger.models import (
     Account,
     AccountBalance,
@@ -43,6 +48,8 @@ class VerifyResult:
     entries: int = 0
     head_hash: str = GENESIS_HASH
     problems: list[str] = field(default_factory=list)
+    #: How many signed checkpoints the chains were checked against.
+    checkpoints: int = 0
 
     @property
     def ok(self) -> bool:
@@ -53,18 +60,57 @@ class VerifyResult:
             "ok": self.ok,
             "entries": self.entries,
             "head_hash": self.head_hash,
+            "checkpoints": self.checkpoints,
             "problems": self.problems,
         }
 
 
-def verify_books(session: Session, actor: Actor) -> VerifyResult:
+def verify_books(
+    session: Session,
+    actor: Actor,
+    *,
+    checkpoints: Sequence[Checkpoint] = (),
+    checkpoint_files: Sequence[Path] = (),
+    public_key: Ed25519PublicKey | None = None,
+) -> VerifyResult:
     """The journal's chain, sums, numbering and balances, the audit log's chain, then the
-    registers against both."""
+    registers against both; then that the chains still extend every signed checkpoint given,
+    or read from ``checkpoint_files`` (logs, or folders of them), each signature checked with
+    ``public_key``: that catches a tail rewritten or cut off by someone who could bypass the
+    database's triggers."""
     access.require(actor, access.READ_BOOKS)
     result = verify_journal(session)
     result.problems.extend(verify_audit_log(session))
     result.problems.extend(verify_registers(session))
+    given = list(checkpoints)
+    for path in checkpoint_files:
+        logged, unreadable = read_checkpoints(path)
+        given += logged
+        result.problems.extend(unreadable)
+    if given:
+        result.checkpoints = len(given)
+        result.problems.extend(verify_against_checkpoints(session, given, public_key))
     return result
+
+
+def verify_against_checkpoints(
+    session: Session, checkpoints: Sequence[Checkpoint], public_key: Ed25519PublicKey | None
+) -> list[str]:
+    """A problem for each checkpoint not signed by ``public_key`` (none given: every one is
+    refused, a checkpoint nobody can check proves nothing), then for each signed one the
+    current chains do not hold."""
+    signed, problems = [], []
+    for checkpoint in checkpoints:
+        problem = (
+            f"{checkpoint.describe()}: no public key to check its signature with"
+            if public_key is None
+            else signature_problem(checkpoint, public_key)
+        )
+        if problem:
+            problems.append(problem)
+        else:
+            signed.append(checkpoint)
+    return problems + extension_problems(session, signed)
 
 
 def verify_journal(session: Session) -> VerifyResult:

@@ -133,6 +133,7 @@ def test_an_intact_journal_verifies(db, session_factory):
         "ok": True,
         "entries": 4,
         "head_hash": head.last_hash,
+        "checkpoints": 0,
         "problems": [],
     }
     assert head.last_hash != GENESIS_HASH
