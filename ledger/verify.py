@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from ledger import access, chain
 from ledger.access import Actor
 from ledger.audit import verify_audit_log
-from ledger.checkpoint_log import read_checkpoints
+from ledger.checkpoint_log import checkpointer_for, read_checkpoints
 from ledger.checkpoints import Checkpoint, extension_problems, signature_problem
 from ledger.models import (
     Account,
@@ -77,11 +77,18 @@ def verify_books(
     registers against both; then that the chains still extend every signed checkpoint given,
     or read from ``checkpoint_files`` (logs, or folders of them), each signature checked with
     ``public_key``: that catches a tail rewritten or cut off by someone who could bypass the
-    database's triggers."""
+    database's triggers. The fund's own checkpoint log, and its own key when none is given,
+    come from the checkpointer the adapter attached (:mod:`ledger.checkpoint_log`), so every
+    door checks them."""
     access.require(actor, access.READ_BOOKS)
     result = verify_journal(session)
     result.problems.extend(verify_audit_log(session))
     result.problems.extend(verify_registers(session))
+    own = checkpointer_for(session)
+    if own is not None:
+        public_key = public_key or own.key.public_key()
+        if own.log_path is not None and own.log_path.exists():
+            checkpoint_files = [own.log_path, *checkpoint_files]
     given = list(checkpoints)
     for path in checkpoint_files:
         logged, unreadable = read_checkpoints(path)
