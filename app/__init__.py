@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import db, errors, idempotency, pii, request_guards, unit_of_work
+from app import checkpoints, db, errors, idempotency, pii, request_guards, unit_of_work
 from app.config import settings_from_env
 
 SECURITY_HEADERS = {
@@ -46,6 +46,7 @@ def create_app(config: Mapping | None = None, instance_path: str | None = None) 
 
     db.init_app(app)
     pii.init_app(app)
+    checkpoints.init_app(app)
     errors.init_app(app)
     from app import api, cli, web
 

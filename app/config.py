@@ -13,6 +13,11 @@
 | FUNDLEDGER_FISCAL_YEAR_START | ``1`` (January): the first month of the reporting year (1-12) |
 | FUNDLEDGER_PII_KEY | Fernet key(s), newest first, sealing victims' personal data |
 |  | (development: a key is generated into ``<instance>/pii_key``) |
+| FUNDLEDGER_SIGNING_KEY | Ed25519 private key (PEM, or base64 of 32 bytes): signs checkpoints |
+|  | (development: a key is generated into ``<instance>/signing_key``) |
+| FUNDLEDGER_CHECKPOINT_LOG | ``<instance>/checkpoints.jsonl``: the append-only checkpoint log |
+|  | (keep it, or a copy, off the database's machine: docs/checkpoints-and-backups.md) |
+| FUNDLEDGER_CHECKPOINT_COMMAND | none: a command each checkpoint line is piped to (e.g. mail) |
 | FUNDLEDGER_ENV | ``development``; ``production`` refuses generated secrets and keys |
 | FUNDLEDGER_MAX_JSON_BYTES | ``1048576`` (1 MiB): a larger JSON body is refused with 413 |
 | FUNDLEDGER_MAX_UPLOAD_BYTES | ``10485760`` (10 MiB): a larger upload is refused with 413 |
@@ -62,6 +67,10 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
         "LOCALE": environ.get("FUNDLEDGER_LOCALE", "en_GB"),
         "FISCAL_YEAR_START": _month(environ, "FUNDLEDGER_FISCAL_YEAR_START", 1),
         "PII_KEY": environ.get("FUNDLEDGER_PII_KEY", ""),
+        "SIGNING_KEY": environ.get("FUNDLEDGER_SIGNING_KEY", ""),
+        "CHECKPOINT_LOG": environ.get("FUNDLEDGER_CHECKPOINT_LOG")
+        or str(Path(instance_path) / "checkpoints.jsonl"),
+        "CHECKPOINT_COMMAND": environ.get("FUNDLEDGER_CHECKPOINT_COMMAND", ""),
         "MAX_JSON_BYTES": _size(environ, "FUNDLEDGER_MAX_JSON_BYTES", 1024 * 1024),
         "MAX_UPLOAD_BYTES": _size(environ, "FUNDLEDGER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         "SESSION_IDLE": timedelta(minutes=_count(environ, "FUNDLEDGER_SESSION_IDLE_MINUTES", 30)),

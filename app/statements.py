@@ -1,4 +1,5 @@
-"""What every door asks the statement builders with: the fund's locale and fiscal year.
+"""What every door asks the statement builders with: the fund's locale and fiscal year, and
+its signer, which stamps every statement with a checkpoint of the heads it was built from.
 
 The API, the web pages and the CLI each take their own arguments; the settings a
 statement needs from the configuration (how amounts are written, when the reporting
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.checkpoints import checkpointer
 from ledger.access import Actor
 from reports.context import ReportRequest
 
@@ -21,5 +23,6 @@ def report_request(actor: Actor, **asked) -> ReportRequest:
         actor=actor,
         locale=config.get("LOCALE", "en_GB"),
         fiscal_year_start=config.get("FISCAL_YEAR_START", 1),
+        checkpointer=checkpointer().take,
         **asked,
     )

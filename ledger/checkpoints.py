@@ -103,6 +103,18 @@ class Checkpoint:
         """One line of a checkpoint log (compact JSON, no newline)."""
         return _canonical(self.as_json()).decode("utf-8")
 
+    def token(self) -> str:
+        """The JSON line in base64: ASCII only, for an HTTP header or a PDF's metadata."""
+        return base64.b64encode(self.line().encode("utf-8")).decode("ascii")
+
+    @classmethod
+    def from_token(cls, token: str) -> Checkpoint:
+        try:
+            text = base64.b64decode(token, validate=True).decode("utf-8")
+        except (ValueError, UnicodeError):
+            raise CheckpointError("not a checkpoint token (base64 of its JSON line)") from None
+        return cls.from_text(text)
+
     def describe(self) -> str:
         return f"checkpoint of {self.taken_at} ({self.reason})"
 

@@ -12,15 +12,16 @@ months it covers that are not closed are named on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
 from ledger.access import Actor
+from ledger.checkpoints import Checkpoint, Heads, read_heads
 from ledger.errors import Invalid
 from ledger.fund import get_fund
-from ledger.models import JournalHead
 from ledger.periods import latest_closed
 from reports.statement import Meta
 
@@ -38,6 +39,9 @@ class ReportRequest:
     locale: str = "en_GB"
     #: First month (1-12) of the fiscal year (``FUNDLEDGER_FISCAL_YEAR_START``).
     fiscal_year_start: int = 1
+    #: Signs and keeps a checkpoint of the heads a statement was built from, for a reason
+    #: (the adapter's :class:`ledger.checkpoint_log.Checkpointer.take`); None: unsigned.
+    checkpointer: Callable[[Heads, str], Checkpoint] | None = None
 
     @property
     def generated_by(self) -> str:
@@ -64,7 +68,7 @@ def make_meta(session: Session, request: ReportRequest, *, point_in_time: bool) 
         if day is not None and not FIRST_DAY <= day <= LAST_DAY:
             raise Invalid.field(field, f"must be a date from {FIRST_DAY} to {LAST_DAY}")
     fund = get_fund(session)
-    head = session.get(JournalHead, 1)
+    heads = read_heads(session)
     today = datetime.now(UTC).date()
     date_to = request.date_to or today
     as_of = request.as_of or today
@@ -80,8 +84,10 @@ def make_meta(session: Session, request: ReportRequest, *, point_in_time: bool) 
         functional_currency=fund.functional_currency,
         generated_at=datetime.now(UTC).replace(microsecond=0, tzinfo=None),
         generated_by=request.generated_by,
-        head_hash=head.last_hash,
-        entries=head.last_number,
+        head_hash=heads.journal_head,
+        entries=heads.journal_entries,
+        audit_events=heads.audit_events,
+        audit_head=heads.audit_head,
         as_of=as_of if point_in_time else None,
         date_from=None if point_in_time else date_from,
         date_to=None if point_in_time else date_to,

@@ -97,6 +97,7 @@ def stream_json(statement: Statement) -> Iterator[str]:
         "status": meta.status_label,
         "final": meta.is_final,
         "open_months": list(meta.open_months),
+        "checkpoint": meta.checkpoint.as_json() if meta.checkpoint else None,
         "columns": [{"key": c.key, "title": c.title, "kind": c.kind} for c in statement.columns],
     }
     head.update(_summary(statement))

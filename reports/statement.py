@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ledger.checkpoints import Checkpoint, Heads
 from ledger.money import Money
 
 #: What a file name keeps of a subject (a case reference may hold "/" or spaces).
@@ -81,6 +82,18 @@ class Meta:
     open_months: tuple[str, ...] = ()
     #: First month (1-12) of the fund's fiscal year (``FUNDLEDGER_FISCAL_YEAR_START``).
     fiscal_year_start: int = 1
+    #: Where the audit log ended when the statement was built (with ``entries`` and
+    #: ``head_hash``, what a checkpoint of the statement signs).
+    audit_events: int = 0
+    audit_head: str = ""
+    #: The signed checkpoint of those heads, taken with the statement (SPEC §2.6): every
+    #: format carries it, so ``fundledger verify-statement FILE`` can prove later that the
+    #: books the statement was built from are still the fund's books.
+    checkpoint: Checkpoint | None = None
+
+    @property
+    def heads(self) -> Heads:
+        return Heads(self.entries, self.head_hash, self.audit_events, self.audit_head)
 
     @property
     def period_label(self) -> str:
@@ -209,6 +222,8 @@ class Statement:
             ("Journal entries", str(meta.entries)),
             ("Journal head hash", meta.head_hash),
         ]
+        if meta.checkpoint is not None:
+            lines.append(("Checkpoint", meta.checkpoint.line()))
         return lines + [("Note", note) for note in self.notes]
 
     def filename(self, fmt: str) -> str:
@@ -229,7 +244,16 @@ class Statement:
         }
         if self.subject:
             headers["X-Statement-Subject"] = _ASCII_UNSAFE.sub("-", self.subject)
+        if meta.checkpoint is not None:
+            # base64 of the JSON line: headers are ASCII, a reason may not be.
+            headers["X-Checkpoint"] = meta.checkpoint.token()
         return headers
+
+    @property
+    def checkpoint_reason(self) -> str:
+        """What the statement's checkpoint says it was taken for."""
+        about = f" {self.subject}" if self.subject else ""
+        return f"statement {self.slug}{about} {self.meta.period_slug} for {self.meta.generated_by}"
 
     def counted(self) -> Statement:
         """Materialise a small statement's rows so they can be counted and read twice."""

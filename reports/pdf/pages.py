@@ -98,6 +98,17 @@ class PageWriter:
             font = font_for(text, BOLD if bold else FONT)
             lines += [(font, size, line, leading) for line in wrap(text, font, room, size)]
         lines.append((MONO, 7, f"Journal head hash {meta.head_hash}", 10))
+        if meta.checkpoint is not None:
+            signed = meta.checkpoint
+            lines.append(
+                (
+                    MONO,
+                    7,
+                    f"Checkpoint {signed.taken_at}, key {signed.key_id}, "
+                    f"signature {signed.signature[:32]}…",
+                    10,
+                )
+            )
         return lines
 
     def _table_top(self) -> float:
@@ -288,6 +299,9 @@ class PageWriter:
             "Creator": "fundledger",
             "Producer": "fundledger (reports.pdf)",
         }
+        if meta.checkpoint is not None:
+            # Whole, for `fundledger verify-statement` (base64: no escaping, ASCII).
+            fields["FundledgerCheckpoint"] = meta.checkpoint.token()
         entries = " ".join(f"/{key} {text_string(value)}" for key, value in fields.items())
         moment = pdf_date(meta.generated_at)
         file.object(info, f"<< {entries} /CreationDate {moment} /ModDate {moment} >>")

@@ -52,4 +52,8 @@ def build_statement(session: Session, slug: str, request: ReportRequest) -> Stat
         raise NotFound(f"there is no statement called {slug!r}; try one of {', '.join(BUILDERS)}")
     if request.actor.is_court and slug not in access.COURT_STATEMENTS:
         raise Forbidden("a court may download the awards register of its own awards")
-    return builder(session, request)
+    statement = builder(session, request)
+    if request.checkpointer is not None:
+        meta = statement.meta
+        meta.checkpoint = request.checkpointer(meta.heads, statement.checkpoint_reason)
+    return statement
