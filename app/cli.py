@@ -7,8 +7,6 @@ prints the refusal and exits non-zero without writing anything.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 
 import click
@@ -18,18 +16,14 @@ from flask.cli import FlaskGroup, with_appcontext
 from app import db
 from app.cli_exports import export_journal
 from app.cli_imports import import_group
+from app.cli_integrity import checkpoint, verify, verify_statement
+from app.cli_support import OPERATOR, refusals_exit
 from ledger.access import ROLES, Actor
 from ledger.chart import seed_chart
-from ledger.errors import LedgerError
 from ledger.fund import initialise_fund
 from ledger.fx import import_ecb_csv
-from ledger.models import Fund
 from ledger.sign_in import create_setup_link
 from ledger.users import ROLES_HELP, create_token, create_user
-from ledger.verify import verify_books
-
-#: Who the command line acts as: the operator, with an administrator's rights.
-OPERATOR = Actor.system()
 
 
 def main() -> None:
@@ -46,6 +40,8 @@ def init_app(app: Flask) -> None:
         create_user_command,
         create_token_command,
         verify,
+        checkpoint,
+        verify_statement,
         import_rates,
         demo,
         rotate_pii_key,
@@ -54,30 +50,6 @@ def init_app(app: Flask) -> None:
         import_group,
     ):
         app.cli.add_command(command)
-
-
-def _require_initialised(session) -> None:
-    """A clear word instead of a traceback when the schema or the fund is missing."""
-    from sqlalchemy import inspect
-
-    if not inspect(session.connection()).has_table("fund") or session.get(Fund, 1) is None:
-        session.rollback()
-        click.echo("error: the database is not initialised: run `fundledger init`", err=True)
-        sys.exit(1)
-
-
-def _refusals_exit(command: Callable) -> Callable:
-    """Turn a domain refusal into a message on stderr and exit status 1."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except LedgerError as exc:
-            click.echo(f"error: {exc.detail}", err=True)
-            sys.exit(1)
-
-    return wrapper
 
 
 @click.command("init")
@@ -94,7 +66,7 @@ def _refusals_exit(command: Callable) -> Callable:
     help="Read the app role's password from stdin (prompted twice on a terminal).",
 )
 @with_appcontext
-@_refusals_exit
+@refusals_exit
 def init(app_role: str | None, app_role_password_stdin: bool) -> None:
     """Create or upgrade the schema and seed the fund and its accounts (idempotent).
 
@@ -189,7 +161,7 @@ def init(app_role: str | None, app_role_password_stdin: bool) -> None:
     type=click.Choice(ROLES),
     help=ROLES_HELP,
 )
-@_refusals_exit
+@refusals_exit
 def create_user_command(name: str, role: str) -> None:
     """Create a user; the password is read from stdin, or prompted twice on a terminal."""
     if sys.stdin.isatty():
@@ -204,7 +176,7 @@ def create_user_command(name: str, role: str) -> None:
 @click.command("create-token")
 @with_appcontext
 @click.argument("name")
-@_refusals_exit
+@refusals_exit
 def create_token_command(name: str) -> None:
     """Print a new API token for user NAME. It is shown once: only its hash is kept."""
     token = create_token(db.session(), OPERATOR, name)
@@ -213,26 +185,10 @@ def create_token_command(name: str) -> None:
     click.echo(token)
 
 
-@click.command("verify")
-@with_appcontext
-def verify() -> None:
-    """Recompute the hash chains (journal and audit log), sums, numbering and balances, and
-    check every register row against the entries and audit events that moved it; exit 1
-    on any problem (the same check as GET /audit/verify and the web's integrity page)."""
-    session = db.session()
-    _require_initialised(session)
-    result = verify_books(session, OPERATOR)
-    for problem in result.problems:
-        click.echo(f"PROBLEM {problem}")
-    status = "OK" if result.ok else "FAILED"
-    click.echo(f"{status}: {result.entries} entries, head {result.head_hash}")
-    sys.exit(0 if result.ok else 1)
-
-
 @click.command("import-rates")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_refusals_exit
+@refusals_exit
 def import_rates(file: Path) -> None:
     """Import exchange rates from an ECB reference-rate CSV."""
     session = db.session()
@@ -247,7 +203,7 @@ def import_rates(file: Path) -> None:
 
 @click.command("demo")
 @with_appcontext
-@_refusals_exit
+@refusals_exit
 def demo() -> None:
     """Fill an empty fund with a realistic demo: cases, assets, victims, awards, payments."""
     from app.pii import cipher
@@ -269,7 +225,7 @@ def demo() -> None:
 
 @click.command("rotate-pii-key")
 @with_appcontext
-@_refusals_exit
+@refusals_exit
 def rotate_pii_key() -> None:
     """Re-encrypt victims' personal data under the first key of FUNDLEDGER_PII_KEY."""
     from app.pii import cipher
@@ -298,7 +254,7 @@ def rotate_pii_key() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--by", default="cli", show_default=True, help="name printed as 'generated by'")
 @with_appcontext
-@_refusals_exit
+@refusals_exit
 def report(slug, fmt, as_of, date_from, date_to, account, victim_id, case_id, output, by):
     """Write statement SLUG (trial-balance, journal, general-ledger, …) to a file."""
     from app.statements import report_request
