@@ -12,6 +12,7 @@ import logging
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from app.reports_source import ReportSources
 from ledger.database import make_engine, make_sessionmaker
 
 log = logging.getLogger("fundledger")
@@ -23,18 +24,27 @@ _REPORTS = "fundledger.reports_db"
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions[_EXTENSION] = make_sessionmaker(engine)
-    reports = make_engine(app.config["REPORTS_DATABASE_URL"], read_only=True)
-    app.extensions[_REPORTS] = make_sessionmaker(reports)
+    app.extensions[_REPORTS] = ReportSources.from_config(app.config)
     app.teardown_appcontext(_close_session)
 
 
 def report_session() -> Session:
     """A read-only session for one statement, on the replica when one is configured.
 
+    Every door (API, web pages, CLI) opens its statements here, so every one of
+    them follows the replica-lag rule of :mod:`app.reports_source`: the replica
+    serves only once it has replayed everything the primary had committed when
+    the statement was asked for; otherwise the primary serves.
+
     Not tied to the request: a streamed statement outlives the view function;
     the caller closes it when the last byte is sent.
     """
-    return current_app.extensions[_REPORTS]()
+    return current_app.extensions[_REPORTS].open()
+
+
+def report_sources(app: Flask) -> ReportSources:
+    """Where ``app``'s statements read, and the lag rule between them (tests, tools)."""
+    return app.extensions[_REPORTS]
 
 
 def engine():
@@ -49,7 +59,7 @@ def engine_of(app: Flask):
 def dispose(app: Flask) -> None:
     """Close the app's pooled connections (at shutdown, and after each test)."""
     app.extensions[_EXTENSION].kw["bind"].dispose()
-    app.extensions[_REPORTS].kw["bind"].dispose()
+    app.extensions[_REPORTS].dispose()
 
 
 def session() -> Session:

@@ -1,0 +1,199 @@
+"""Which database a statement reads: the reports replica, unless it is behind the asker.
+
+``FUNDLEDGER_REPORTS_DATABASE_URL`` may name a PostgreSQL hot standby, so that a
+long general ledger does not load the primary. A standby replays the primary's
+write-ahead log a little later than the primary commits, and a statement must
+never be older than what the person asking has just done: a trial balance built
+right after a month close must show the close. So before every statement:
+
+1. the primary's current WAL position is read (``pg_current_wal_lsn()``: every
+   transaction committed so far, with ``synchronous_commit`` on, ends before it);
+2. the standby is asked whether it has replayed that far
+   (``pg_last_wal_replay_lsn()``), again and again for at most
+   ``FUNDLEDGER_REPLICA_MAX_WAIT_SECONDS``;
+3. once it has, the statement's session opens on the standby (its snapshot is
+   taken after the replay, so it holds everything committed before step 1);
+   if it has not, or the standby cannot be reached, the statement reads the
+   primary instead, and a log line says so (positions and seconds, nothing else).
+
+A reports database that is not a standby (a logical replica, a copy, another
+name for the primary) has WAL positions of its own; it is compared by what the
+fund has done instead: the journal head's number and the audit log's last
+event (every step of the fund records one) must be at least the primary's.
+
+With no separate reports database, statements read the primary through a
+read-only engine and none of this runs. Nothing here imports Flask: the
+benchmarks open the same sources as the application.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.database import make_engine, make_sessionmaker
+from ledger.models import AuditEvent, JournalHead
+
+log = logging.getLogger("fundledger.reports")
+
+#: The first pause between two looks at the standby; it doubles up to ``_LONGEST_PAUSE``.
+_FIRST_PAUSE = 0.005
+_LONGEST_PAUSE = 0.1
+
+#: ``Session.info`` key saying where a statement's session reads: ``primary`` or ``replica``.
+SOURCE = "reports_source"
+
+
+@dataclass
+class Position:
+    """How far a database is: its WAL position (a standby's replay position), or, for a
+    database that is not a standby, the fund's own marks (journal head, audit tail)."""
+
+    lsn: str | None
+    marks: tuple[int, int] | None = None
+
+
+class ReportSources:
+    """The read-only session factories of statements, and the rule choosing between them."""
+
+    def __init__(self, primary_url: str, replica_url: str | None, max_wait: float = 5.0):
+        self.primary: sessionmaker[Session] = make_sessionmaker(
+            make_engine(primary_url, read_only=True)
+        )
+        self.replica: sessionmaker[Session] | None = None
+        if replica_url and replica_url != primary_url:
+            self.replica = make_sessionmaker(make_engine(replica_url, read_only=True))
+        self.max_wait = max_wait
+
+    @classmethod
+    def from_config(cls, config) -> ReportSources:
+        return cls(
+            config["DATABASE_URL"],
+            config.get("REPORTS_DATABASE_URL"),
+            float(config.get("REPLICA_MAX_WAIT_SECONDS", 5)),
+        )
+
+    def open(self) -> Session:
+        """A read-only session for one statement, on the replica if it has caught up."""
+        if self.replica is None:
+            return _tagged(self.primary(), "primary")
+        started = time.monotonic()
+        try:
+            standby = self._replica_is_standby()
+        except DBAPIError as exc:
+            return self._replica_unreachable(exc)
+        wanted = self._primary_position(standby)  # the primary's errors reach the caller
+        try:
+            caught_up, seen = self._wait(standby, wanted, started)
+        except DBAPIError as exc:
+            return self._replica_unreachable(exc)
+        if not caught_up:
+            log.warning(
+                "statement read from the primary: the reports replica had not caught up "
+                "with it within %.1f s (primary at %s, replica at %s)",
+                self.max_wait,
+                _describe(wanted),
+                _describe(seen),
+            )
+            return _tagged(self.primary(), "primary")
+        log.debug(
+            "statement read from the reports replica (waited %.3f s)", time.monotonic() - started
+        )
+        return _tagged(self.replica(), "replica")
+
+    def _replica_unreachable(self, exc: DBAPIError) -> Session:
+        log.warning(
+            "statement read from the primary: the reports replica cannot be reached (%s)",
+            type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+        )
+        return _tagged(self.primary(), "primary")
+
+    def dispose(self) -> None:
+        self.primary.kw["bind"].dispose()
+        if self.replica is not None:
+            self.replica.kw["bind"].dispose()
+
+    def _primary_position(self, standby_replica: bool) -> Position:
+        """Where the primary is now: its WAL position if the replica is a standby of it,
+        else the fund's marks."""
+        with self.primary.kw["bind"].connect() as primary:
+            if standby_replica:
+                return Position(str(primary.scalar(text("SELECT pg_current_wal_lsn()"))))
+            return Position(None, _marks(primary))
+
+    def _replica_is_standby(self) -> bool:
+        """Whether the replica is a PostgreSQL hot standby (asked each time: it may have
+        been promoted, or the URL moved to another server)."""
+        assert self.replica is not None
+        with self.replica.kw["bind"].connect() as replica:
+            if replica.dialect.name != "postgresql":
+                return False
+            return bool(replica.scalar(text("SELECT pg_is_in_recovery()")))
+
+    def _wait(self, standby: bool, wanted: Position, started: float) -> tuple[bool, Position]:
+        """Whether the replica reached ``wanted`` within ``max_wait`` seconds of ``started``,
+        and where it was last seen."""
+        assert self.replica is not None
+        pause = _FIRST_PAUSE
+        with self.replica.kw["bind"].connect() as replica:
+            while True:
+                seen = _replica_position(replica, standby)
+                if _reached(seen, wanted):
+                    return True, seen
+                if time.monotonic() - started + pause > self.max_wait:
+                    return False, seen
+                time.sleep(pause)
+                pause = min(pause * 2, _LONGEST_PAUSE)
+
+
+def _tagged(session: Session, source: str) -> Session:
+    session.info[SOURCE] = source
+    return session
+
+
+def _replica_position(connection: Connection, standby: bool) -> Position:
+    if standby:
+        # NULL when the standby has replayed nothing since it started (it streams from
+        # the start of its base backup): nothing known is reached yet.
+        lsn = connection.scalar(text("SELECT pg_last_wal_replay_lsn()"))
+        connection.rollback()
+        return Position(None if lsn is None else str(lsn))
+    return Position(None, _marks(connection))
+
+
+def _marks(connection: Connection) -> tuple[int, int]:
+    """The journal head's number and the audit log's last event: every step of the fund
+    moves one of them, so a database that has both is not behind in anything the fund did."""
+    head = connection.scalar(select(JournalHead.last_number)) or 0
+    audit = connection.scalar(select(func.max(AuditEvent.id))) or 0
+    connection.rollback()
+    return int(head), int(audit)
+
+
+def _reached(seen: Position, wanted: Position) -> bool:
+    if wanted.marks is not None:
+        return seen.marks is not None and all(
+            s >= w for s, w in zip(seen.marks, wanted.marks, strict=True)
+        )
+    return (
+        seen.lsn is not None
+        and wanted.lsn is not None
+        and lsn_value(seen.lsn) >= lsn_value(wanted.lsn)
+    )
+
+
+def lsn_value(lsn: str) -> int:
+    """``'0/3000148'`` as a number (PostgreSQL writes an LSN as two hexadecimal halves)."""
+    high, low = lsn.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def _describe(position: Position) -> str:
+    if position.marks is not None:
+        return f"journal entry {position.marks[0]}, audit event {position.marks[1]}"
+    return position.lsn or "nothing replayed"

@@ -1,0 +1,262 @@
+"""Statements from a real streaming replica, and the rule for its lag (issue 11, point 5).
+
+A private primary and its hot standby (``pg_basebackup -R``, streaming) are set
+up for this module (:mod:`tests.integration.streaming_pair`, a few seconds) and
+removed however it ends. The app runs with ``DATABASE_URL`` on the primary and
+``REPORTS_DATABASE_URL`` on the standby; a fund is built over the API.
+
+What is proved:
+- the standby is one (``pg_is_in_recovery()``, it refuses a write), and the
+  statements of the API and of the CLI run their queries on it (every SQL
+  statement of both report engines is recorded), equal to the same statements
+  read from the primary;
+- with the standby's replay paused, a statement asked right after a month close
+  and a new entry reads the primary (its journal head is the new one, the
+  standby still has the old one), and a log line says so; replay resumed, the
+  standby serves again, with the same head;
+- a standby that catches up within the wait serves, after waiting.
+
+Needs PostgreSQL's server binaries (``initdb``, ``pg_basebackup``); skipped
+without them. It never touches the suite's own test database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import DBAPIError
+
+from app import create_app
+from app.db import dispose, report_session, report_sources
+from app.reports_source import SOURCE
+from ledger.database import make_engine, make_sessionmaker
+from migrations import upgrade
+from tests.api.fund import AUDITOR, VICTIMS, build_fund, fast_tokens, manual_entry_body
+from tests.conftest import FUNCTIONAL, seed
+from tests.integration.streaming_pair import StreamingPair, binaries
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(binaries() is None, reason="needs PostgreSQL's initdb and pg_basebackup"),
+]
+
+SLUGS = ("trial-balance", "awards-register")
+#: The report engines' own questions (positions), as opposed to a statement's queries.
+POSITION_QUERIES = ("pg_is_in_recovery", "pg_current_wal_lsn", "pg_last_wal_replay_lsn")
+
+
+@pytest.fixture(scope="module")
+def pair():
+    with StreamingPair("fundledger") as running:
+        yield running
+
+
+def make_app(tmp_path, database_url: str, reports_url: str, max_wait: int = 2):
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "REPORTS_DATABASE_URL": reports_url,
+            "REPLICA_MAX_WAIT_SECONDS": max_wait,
+            "SECRET_KEY": "test-secret-key",
+            "FUNCTIONAL_CURRENCY": FUNCTIONAL,
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+
+
+@pytest.fixture(scope="module")
+def books(pair, tmp_path_factory):
+    """The fund, built over the API of an app whose statements read the standby; and an
+    app whose statements read the primary, to compare with."""
+    engine = make_engine(pair.primary_url)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    seed(factory)
+    tmp = tmp_path_factory.mktemp("replica")
+    app = make_app(tmp, pair.primary_url, pair.standby_url)
+    primary_app = make_app(tmp, pair.primary_url, pair.primary_url)
+    fund = build_fund(app.test_client(), fast_tokens(factory))
+    pair.wait_replayed()
+    yield app, primary_app, fund
+    dispose(app)
+    dispose(primary_app)
+    engine.dispose()
+
+
+class Served:
+    """The SQL each of an app's report engines ran while it was watched."""
+
+    def __init__(self, app):
+        sources = report_sources(app)
+        self.engines = {"primary": sources.primary.kw["bind"]}
+        if sources.replica is not None:
+            self.engines["replica"] = sources.replica.kw["bind"]
+        self.statements: dict[str, list[str]] = {name: [] for name in self.engines}
+
+    def __enter__(self):
+        self._listeners = {name: self._recorder(name) for name in self.engines}
+        for name, engine in self.engines.items():
+            event.listen(engine, "before_cursor_execute", self._listeners[name])
+        return self
+
+    def __exit__(self, *_exc):
+        for name, engine in self.engines.items():
+            event.remove(engine, "before_cursor_execute", self._listeners[name])
+
+    def _recorder(self, name: str):
+        def record(_conn, _cursor, statement, *_args):
+            self.statements[name].append(statement)
+
+        return record
+
+    def queries(self, name: str) -> list[str]:
+        """The statement's own queries on engine ``name`` (not the position questions)."""
+        return [
+            s for s in self.statements.get(name, []) if not any(q in s for q in POSITION_QUERIES)
+        ]
+
+
+def download(app, fund, slug: str):
+    """The JSON statement over the API as the fund's auditor: (body without its generation
+    time, the journal head headers, the SQL run on each report engine)."""
+    auditor = fund.caller(AUDITOR)
+    client = app.test_client()
+    with Served(app) as served:
+        response = client.get(f"/api/v1/reports/{slug}?format=json", headers=auditor.headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = json.loads(response.get_data())
+    generated = body.pop("generated_at")
+    assert generated
+    head = (response.headers["X-Journal-Entries"], response.headers["X-Journal-Head"])
+    return body, head, served
+
+
+def standby_head(pair) -> int:
+    with pair.standby_superuser() as standby:
+        return standby.scalar(text("SELECT last_number FROM journal_head"))
+
+
+def primary_head(pair) -> int:
+    engine = create_engine(pair.primary_url)
+    try:
+        with engine.connect() as primary:
+            return primary.scalar(text("SELECT last_number FROM journal_head"))
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def replay_paused(pair):
+    pair.pause_replay()
+    try:
+        yield
+    finally:
+        pair.resume_replay()
+
+
+def test_the_reports_database_is_a_read_only_hot_standby(pair, books):
+    app, _primary_app, _fund = books
+    with app.app_context():
+        session = report_session()
+        try:
+            assert session.info[SOURCE] == "replica"
+            in_recovery, port = session.execute(
+                text("SELECT pg_is_in_recovery(), inet_server_port()")
+            ).one()
+        finally:
+            session.close()
+    assert in_recovery is True
+    assert port == pair.standby_port
+    # Not just our read-only engine: the server itself refuses a write.
+    with pair.standby_superuser() as standby, pytest.raises(DBAPIError) as refused:
+        standby.execute(text("CREATE TABLE fl_probe (x integer)"))
+    assert "read-only transaction" in str(refused.value.orig)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_api_statements_come_from_the_standby_and_equal_the_primarys(pair, books, slug):
+    app, primary_app, fund = books
+    pair.wait_replayed()
+
+    body, head, served = download(app, fund, slug)
+    from_primary, primary_head_seen, _ = download(primary_app, fund, slug)
+
+    assert served.queries("replica"), "the statement ran no query on the standby"
+    assert served.queries("primary") == []
+    assert body == from_primary
+    assert head == primary_head_seen
+    assert int(head[0]) == primary_head(pair)
+    assert body["lines"], "an empty statement proves little"
+
+
+def test_cli_report_comes_from_the_standby_and_equals_the_primarys(pair, books, tmp_path):
+    app, primary_app, _fund = books
+    pair.wait_replayed()
+    written = {}
+    for name, which in (("standby", app), ("primary", primary_app)):
+        output = tmp_path / f"{name}.csv"
+        with Served(which) as served:
+            result = which.test_cli_runner().invoke(
+                args=["report", "trial-balance", "--format", "csv", "-o", str(output)]
+            )
+        assert result.exit_code == 0, result.output
+        written[name] = (output.read_bytes(), served)
+    standby_csv, served = written["standby"]
+    assert served.queries("replica") and served.queries("primary") == []
+    assert standby_csv == written["primary"][0]
+    assert standby_csv.count(b"\n") > 5
+
+
+def test_a_statement_after_a_close_reads_the_primary_while_the_standby_lags(pair, books, caplog):
+    app, primary_app, fund = books
+    pair.wait_replayed()
+    before = standby_head(pair)
+    with replay_paused(pair):
+        fund.alice.post("/periods/2026-01/close", expect=201)
+        number = fund.alice.post("/journal", manual_entry_body())["number"]
+        assert number == before + 1
+        caplog.set_level(logging.WARNING, logger="fundledger.reports")
+        started = time.monotonic()
+        body, head, served = download(app, fund, "trial-balance")
+        waited = time.monotonic() - started
+
+        assert int(head[0]) == number  # the new head: nothing older than what was just done
+        assert standby_head(pair) == before  # ... which the paused standby does not have
+        assert served.queries("primary") and served.queries("replica") == []
+        assert body == download(primary_app, fund, "trial-balance")[0]
+        assert 1.5 <= waited < 10  # it waited for the standby (2 s), boundedly
+        said = [r.getMessage() for r in caplog.records if r.name == "fundledger.reports"]
+        assert any("statement read from the primary" in line for line in said), said
+        for line in said:  # positions and seconds only: no personal data
+            assert not any(v["full_name"] in line for v in VICTIMS.values())
+
+    pair.wait_replayed()
+    again, head_again, served = download(app, fund, "trial-balance")
+    assert served.queries("replica") and served.queries("primary") == []
+    assert head_again == head
+    assert again == body
+
+
+def test_a_standby_that_catches_up_within_the_wait_serves_after_it(pair, books):
+    app, _primary_app, fund = books
+    pair.wait_replayed()
+    resumer = threading.Timer(0.7, pair.resume_replay)
+    with replay_paused(pair):
+        number = fund.alice.post("/journal", manual_entry_body())["number"]
+        resumer.start()
+        try:
+            started = time.monotonic()
+            _body, head, served = download(app, fund, "trial-balance")
+            waited = time.monotonic() - started
+        finally:
+            resumer.join()
+    assert int(head[0]) == number
+    assert served.queries("replica") and served.queries("primary") == []
+    assert 0.6 <= waited < 2  # it waited for the replay, not for the whole 2 s
