@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from app import db
+from app.cli_backup import backup_command, restore_command
 from app.cli_exports import export_journal
 from app.cli_imports import import_group
 from app.cli_integrity import checkpoint, verify, verify_statement
@@ -42,6 +43,8 @@ def init_app(app: Flask) -> None:
         verify,
         checkpoint,
         verify_statement,
+        backup_command,
+        restore_command,
         import_rates,
         demo,
         rotate_pii_key,
