@@ -25,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
+import sqlite3
 import threading
 import time
 
@@ -37,18 +39,26 @@ from app.db import dispose, report_session, report_sources
 from app.reports_source import SOURCE
 from ledger.database import make_engine, make_sessionmaker
 from migrations import upgrade
-from tests.api.fund import AUDITOR, VICTIMS, build_fund, fast_tokens, manual_entry_body
-from tests.conftest import FUNCTIONAL, seed
+from tests.api.fund import VICTIMS, build_fund, fast_tokens, manual_entry_body
+from tests.conftest import FUNCTIONAL, auth, seed
 from tests.integration.streaming_pair import StreamingPair, binaries
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(binaries() is None, reason="needs PostgreSQL's initdb and pg_basebackup"),
-]
+#: The tests on the real pair are PostgreSQL-only and need its server binaries; the
+#: last two (a reports database that is no standby, one that is down) run on SQLite files.
+needs_binaries = pytest.mark.skipif(
+    binaries() is None, reason="needs PostgreSQL's initdb and pg_basebackup"
+)
 
 SLUGS = ("trial-balance", "awards-register")
-#: The report engines' own questions (positions), as opposed to a statement's queries.
-POSITION_QUERIES = ("pg_is_in_recovery", "pg_current_wal_lsn", "pg_last_wal_replay_lsn")
+#: The report engines' own questions (positions: WAL, or the journal head number and the
+#: audit tail of a reports database that is no standby), as opposed to a statement's queries.
+POSITION_QUERIES = (
+    "pg_is_in_recovery",
+    "pg_current_wal_lsn",
+    "pg_last_wal_replay_lsn",
+    "SELECT journal_head.last_number \nFROM journal_head",
+    "max(audit_events.id)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -119,17 +129,19 @@ class Served:
     def queries(self, name: str) -> list[str]:
         """The statement's own queries on engine ``name`` (not the position questions)."""
         return [
-            s for s in self.statements.get(name, []) if not any(q in s for q in POSITION_QUERIES)
+            s
+            for s in self.statements.get(name, [])
+            if s != "BEGIN" and not any(q in s for q in POSITION_QUERIES)
         ]
 
 
-def download(app, fund, slug: str):
-    """The JSON statement over the API as the fund's auditor: (body without its generation
-    time, the journal head headers, the SQL run on each report engine)."""
-    auditor = fund.caller(AUDITOR)
+def download(app, headers: dict[str, str], slug: str):
+    """The JSON statement over the API with ``headers`` (an auditor's token): its body
+    without its generation time, the journal head headers, the SQL run on each report
+    engine."""
     client = app.test_client()
     with Served(app) as served:
-        response = client.get(f"/api/v1/reports/{slug}?format=json", headers=auditor.headers)
+        response = client.get(f"/api/v1/reports/{slug}?format=json", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
     body = json.loads(response.get_data())
     generated = body.pop("generated_at")
@@ -161,6 +173,8 @@ def replay_paused(pair):
         pair.resume_replay()
 
 
+@pytest.mark.postgres_only
+@needs_binaries
 def test_the_reports_database_is_a_read_only_hot_standby(pair, books):
     app, _primary_app, _fund = books
     with app.app_context():
@@ -180,13 +194,15 @@ def test_the_reports_database_is_a_read_only_hot_standby(pair, books):
     assert "read-only transaction" in str(refused.value.orig)
 
 
+@pytest.mark.postgres_only
+@needs_binaries
 @pytest.mark.parametrize("slug", SLUGS)
 def test_api_statements_come_from_the_standby_and_equal_the_primarys(pair, books, slug):
     app, primary_app, fund = books
     pair.wait_replayed()
 
-    body, head, served = download(app, fund, slug)
-    from_primary, primary_head_seen, _ = download(primary_app, fund, slug)
+    body, head, served = download(app, fund.auditor.headers, slug)
+    from_primary, primary_head_seen, _ = download(primary_app, fund.auditor.headers, slug)
 
     assert served.queries("replica"), "the statement ran no query on the standby"
     assert served.queries("primary") == []
@@ -196,6 +212,8 @@ def test_api_statements_come_from_the_standby_and_equal_the_primarys(pair, books
     assert body["lines"], "an empty statement proves little"
 
 
+@pytest.mark.postgres_only
+@needs_binaries
 def test_cli_report_comes_from_the_standby_and_equals_the_primarys(pair, books, tmp_path):
     app, primary_app, _fund = books
     pair.wait_replayed()
@@ -214,6 +232,8 @@ def test_cli_report_comes_from_the_standby_and_equals_the_primarys(pair, books, 
     assert standby_csv.count(b"\n") > 5
 
 
+@pytest.mark.postgres_only
+@needs_binaries
 def test_a_statement_after_a_close_reads_the_primary_while_the_standby_lags(pair, books, caplog):
     app, primary_app, fund = books
     pair.wait_replayed()
@@ -224,13 +244,13 @@ def test_a_statement_after_a_close_reads_the_primary_while_the_standby_lags(pair
         assert number == before + 1
         caplog.set_level(logging.WARNING, logger="fundledger.reports")
         started = time.monotonic()
-        body, head, served = download(app, fund, "trial-balance")
+        body, head, served = download(app, fund.auditor.headers, "trial-balance")
         waited = time.monotonic() - started
 
         assert int(head[0]) == number  # the new head: nothing older than what was just done
         assert standby_head(pair) == before  # ... which the paused standby does not have
         assert served.queries("primary") and served.queries("replica") == []
-        assert body == download(primary_app, fund, "trial-balance")[0]
+        assert body == download(primary_app, fund.auditor.headers, "trial-balance")[0]
         assert 1.5 <= waited < 10  # it waited for the standby (2 s), boundedly
         said = [r.getMessage() for r in caplog.records if r.name == "fundledger.reports"]
         assert any("statement read from the primary" in line for line in said), said
@@ -238,12 +258,14 @@ def test_a_statement_after_a_close_reads_the_primary_while_the_standby_lags(pair
             assert not any(v["full_name"] in line for v in VICTIMS.values())
 
     pair.wait_replayed()
-    again, head_again, served = download(app, fund, "trial-balance")
+    again, head_again, served = download(app, fund.auditor.headers, "trial-balance")
     assert served.queries("replica") and served.queries("primary") == []
     assert head_again == head
     assert again == body
 
 
+@pytest.mark.postgres_only
+@needs_binaries
 def test_a_standby_that_catches_up_within_the_wait_serves_after_it(pair, books):
     app, _primary_app, fund = books
     pair.wait_replayed()
@@ -253,10 +275,90 @@ def test_a_standby_that_catches_up_within_the_wait_serves_after_it(pair, books):
         resumer.start()
         try:
             started = time.monotonic()
-            _body, head, served = download(app, fund, "trial-balance")
+            _body, head, served = download(app, fund.auditor.headers, "trial-balance")
             waited = time.monotonic() - started
         finally:
             resumer.join()
     assert int(head[0]) == number
     assert served.queries("replica") and served.queries("primary") == []
     assert 0.6 <= waited < 2  # it waited for the replay, not for the whole 2 s
+
+
+# -- A reports database that is no standby, and one that cannot be reached ----------------
+
+
+@pytest.fixture
+def sqlite_books(sqlite_template, tmp_path):
+    """A fund in a SQLite file, a copy of it as the reports database, and an app reading
+    the copy without waiting (``REPLICA_MAX_WAIT_SECONDS`` 0)."""
+    primary_path, replica_path = tmp_path / "primary.db", tmp_path / "replica.db"
+    shutil.copyfile(sqlite_template, primary_path)
+    engine = make_engine(f"sqlite:///{primary_path}")
+    seed(make_sessionmaker(engine))
+    tokens = fast_tokens(make_sessionmaker(engine))
+    admin = auth(tokens("administrator", "alice"))
+    auditor = auth(tokens("auditor", "inspector"))
+
+    def copy_to_replica() -> None:
+        source, copy = sqlite3.connect(primary_path), sqlite3.connect(replica_path)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+
+    copy_to_replica()
+    app = make_app(tmp_path, f"sqlite:///{primary_path}", f"sqlite:///{replica_path}", 0)
+    yield app, admin, auditor, copy_to_replica
+    dispose(app)
+    engine.dispose()
+
+
+def test_a_reports_database_that_is_no_standby_is_compared_by_the_funds_marks(sqlite_books, caplog):
+    app, admin, auditor, copy_to_replica = sqlite_books
+    _body, head, served = download(app, auditor, "trial-balance")
+    assert served.queries("replica") and served.queries("primary") == []
+
+    # A step that posts nothing (a case) still moves the audit log: the copy is behind.
+    caplog.set_level(logging.WARNING, logger="fundledger.reports")
+    case = {"reference": "CR-1", "court": "Court", "title": "T", "jurisdiction": "PT"}
+    opened = app.test_client().post(
+        "/api/v1/cases", json={**case, "opened_on": "2026-01-02"}, headers=admin
+    )
+    assert opened.status_code == 201, opened.get_json()
+    _body, head_after, served = download(app, auditor, "trial-balance")
+    assert served.queries("primary") and served.queries("replica") == []
+    assert head_after == head  # no entry was posted: only the audit log tells
+    said = [r.getMessage() for r in caplog.records if r.name == "fundledger.reports"]
+    assert any("had not caught up" in line and "audit event" in line for line in said), said
+
+    copy_to_replica()
+    _body, _head, served = download(app, auditor, "trial-balance")
+    assert served.queries("replica") and served.queries("primary") == []
+
+
+def test_a_reports_database_that_cannot_be_reached_leaves_the_primary_serving(
+    sqlite_template, tmp_path, caplog
+):
+    primary = tmp_path / "primary.db"
+    shutil.copyfile(sqlite_template, primary)
+    engine = make_engine(f"sqlite:///{primary}")
+    seed(make_sessionmaker(engine))
+    engine.dispose()
+    unreachable = f"sqlite:///{tmp_path / 'no-such-folder' / 'replica.db'}"
+    app = make_app(tmp_path, f"sqlite:///{primary}", unreachable, 5)
+    caplog.set_level(logging.WARNING, logger="fundledger.reports")
+    try:
+        with app.app_context():
+            started = time.monotonic()
+            session = report_session()
+            try:
+                assert session.info[SOURCE] == "primary"
+                assert session.execute(text("SELECT count(*) FROM journal_head")).scalar() == 1
+            finally:
+                session.close()
+            assert time.monotonic() - started < 2  # no waiting for a database that is down
+    finally:
+        dispose(app)
+    said = [r.getMessage() for r in caplog.records if r.name == "fundledger.reports"]
+    assert any("cannot be reached" in line for line in said), said
