@@ -18,7 +18,7 @@ from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, option
 from app.web.lists import show_list
 from app.web.pages import done, refused, render
 from app.web.sessions import current_actor, requires
-from app.web.steps import Step, entries_note, take
+from app.web.steps import take_on_record, with_entries
 from ledger import access, assets, labels
 from ledger.errors import LedgerError
 from ledger.models.registers import ASSET_KINDS, ASSET_STATES
@@ -139,9 +139,7 @@ def seize():
         except LedgerError as exc:
             return refused("assets/new.html", form, exc)
         message = _("Asset %(id)d recorded as seized.", id=asset.id)
-        return done(
-            f"{message} {entries_note(entries)}".strip(), "web.assets.show", asset_id=asset.id
-        )
+        return done(with_entries(message, entries), "web.assets.show", asset_id=asset.id)
     return render("assets/new.html", form=form)
 
 
@@ -159,27 +157,11 @@ def _step(
     """The confirmation step of one of the asset's state changes."""
     session, actor = db.session(), current_actor()
     asset = registers.get_asset(session, actor, asset_id)
-    currencies = choices.currencies(session, actor)
-
-    def prepare(f: Form) -> None:
-        for field in f:
-            if isinstance(field, MoneyField):
-                field.currencies = currencies
-
-    def act(f: Form):
-        return posted_by(
-            session, lambda: service(session, actor=actor, asset_id=asset_id, **f.values())
-        )
-
-    def finished(result):
-        _asset, entries = result
-        return done(f"{verb} {entries_note(entries)}".strip(), "web.assets.show", asset_id=asset_id)
-
-    step = Step(
-        form=form, template=template, act=act, finished=finished, heading=heading,
-        prepare=prepare, **extra,
+    return take_on_record(
+        service, {"asset_id": asset_id}, shown=("web.assets.show", {"asset_id": asset_id}),
+        message=verb, currencies=choices.currencies(session, actor), context={"asset": asset},
+        form=form, template=template, heading=heading, **extra,
     )  # fmt: skip
-    return take(step, asset=asset)
 
 
 @bp.route("/assets/<int:asset_id>/forfeit", methods=["GET", "POST"])

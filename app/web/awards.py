@@ -28,7 +28,7 @@ from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, option
 from app.web.lists import show_list
 from app.web.pages import done, refused, render
 from app.web.sessions import current_actor, requires
-from app.web.steps import Step, entries_note, take
+from app.web.steps import Step, take, with_entries
 from ledger import access, awards, labels
 from ledger.errors import LedgerError
 from ledger.imports import LAYOUTS, read_table, run_import
@@ -206,7 +206,7 @@ def register():
             return refused("awards/new.html", form, exc)
         message = _("Award %(id)d registered.", id=award.id)
         if actor.may(access.READ_BOOKS):
-            message = f"{message} {entries_note(entries)}"
+            message = with_entries(message, entries)
         return done(message, "web.awards.show", award_id=award.id)
     return render("awards/new.html", form=form)
 
@@ -241,7 +241,7 @@ def cancel(award_id: int):
         _award, entries, amount = result
         message = _("%(amount)s of award %(id)d cancelled.", amount=money(amount), id=award_id)
         if actor.may(access.READ_BOOKS):
-            message = f"{message} {entries_note(entries)}"
+            message = with_entries(message, entries)
         return done(message, "web.awards.show", award_id=award_id)
 
     step = Step(

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from app import db
 from app.web.formatting import money
-from app.web.forms import Form, MoneyField, any_or, options
+from app.web.forms import any_or, options
 from app.web.lists import show_list
 from app.web.pages import done, refused, render
 from app.web.payment_forms import (
@@ -38,11 +38,10 @@ from app.web.payment_forms import (
     RoundForm,
 )
 from app.web.sessions import current_actor, recent_sign_in, requires
-from app.web.steps import CONFIRM, STEP_FIELD, Step, entries_note, take
+from app.web.steps import CONFIRM, STEP_FIELD, Step, take, take_on_record
 from ledger import access, disbursements, distributions, labels
-from ledger.errors import Conflict, LedgerError
+from ledger.errors import LedgerError
 from ledger.money import Money
-from ledger.preview import posted_by
 from ledger.reads import choices
 from ledger.reads.awards import PaymentRow
 from ledger.reads.payment_pages import (
@@ -175,35 +174,19 @@ def propose():
 
 
 def _payment_step(view: PaymentPage, template: str, service, form, verb: str, **step):
-    """One of a payment's steps, through :func:`app.web.steps.take`; done, its page again
-    with a banner naming the step and the entries it posted."""
-    session, actor, payment_id = db.session(), current_actor(), view.payment.id
-    functional = view.payment.estimate.currency
-
-    def prepare(f: Form) -> None:
-        for field in f:
-            if isinstance(field, MoneyField):
-                field.currencies = [functional]
-
-    def act(f: Form):
-        try:
-            return posted_by(
-                session,
-                lambda: service(session, actor=actor, disbursement_id=payment_id, **f.values()),
-            )
-        except Conflict as exc:
-            if set(exc.errors) == {"status"}:  # no field to show it beside: say it whole
-                raise Conflict(exc.detail) from exc
-            raise
-
-    def finished(result):
-        _payment, entries = result
-        message = f"{verb} {entries_note(entries)}".strip()
-        return done(message, "web.payments.show", payment_id=payment_id)
-
-    return take(
-        Step(form=form, template=template, act=act, finished=finished, prepare=prepare, **step),
-        view=view,
+    """One of a payment's steps; done, its page again with a banner naming the step and the
+    entries it posted. A refusal of the payment's state ("already approved") is said whole."""
+    return take_on_record(
+        service,
+        {"disbursement_id": view.payment.id},
+        shown=("web.payments.show", {"payment_id": view.payment.id}),
+        message=verb,
+        currencies=[view.payment.estimate.currency],
+        context={"view": view},
+        said_whole=frozenset({"status"}),
+        form=form,
+        template=template,
+        **step,
     )
 
 

@@ -26,7 +26,7 @@ from app import db
 from app.web.forms import Form
 from app.web.pages import done, page_request, render
 from app.web.sessions import current_actor, requires
-from app.web.steps import Step, entries_note, take
+from app.web.steps import Step, take, with_entries
 from ledger import access
 from ledger.closing import close_year, revalue
 from ledger.errors import LedgerError
@@ -186,7 +186,7 @@ def revalue_month():
             )
         else:
             message = _("%(month)s revalued.", month=month_label(month))
-        return done(f"{message} {entries_note(numbers)}".strip(), "web.periods.index")
+        return done(with_entries(message, numbers), "web.periods.index")
 
     step = Step(
         form=lambda: MonthForm(period=request.args.get("month")),
@@ -226,7 +226,7 @@ def close_a_year():
             "December %(year)d is closed.",
             year=year,
         )
-        return done(f"{message} {entries_note(numbers)}".strip(), "web.periods.index")
+        return done(with_entries(message, numbers), "web.periods.index")
 
     step = Step(
         form=lambda: YearForm(year=request.args.get("year")),

@@ -22,10 +22,11 @@ from flask import Response, request
 from flask_babel import ngettext
 
 from app import db
-from app.web.forms import Form
-from app.web.pages import refused, render
-from ledger.errors import LedgerError
-from ledger.preview import dry_run
+from app.web.forms import Form, MoneyField
+from app.web.pages import done, refused, render
+from app.web.sessions import current_actor
+from ledger.errors import Conflict, LedgerError
+from ledger.preview import dry_run, posted_by
 
 STEP_FIELD = "_step"
 CONFIRM, CHANGE = "confirm", "change"
@@ -88,6 +89,55 @@ def take(step: Step, **context) -> Response | tuple:
     except LedgerError as exc:
         return refused(step.template, form, exc, step.aliases, **context)
     return step.finished(result)
+
+
+def take_on_record(
+    service: Callable,
+    record: dict[str, int],
+    *,
+    shown: tuple[str, dict],
+    message: str,
+    currencies: list[str],
+    context: dict,
+    said_whole: frozenset[str] = frozenset(),
+    **described,
+) -> Response | tuple:
+    """A step on one register record (an asset's forfeiture, a payment's approval…).
+
+    ``service`` is called with the record's id (``record``: ``{"asset_id": 7}``) and the
+    form's values; the form's amounts are in ``currencies``. Done, the record's page
+    (``shown``: endpoint and its values) says ``message`` and the entries posted. A
+    conflict naming only ``said_whole`` (the record's state, which no field of the form
+    holds) is said whole, not beside a field. ``described``: the rest of the :class:`Step`.
+    """
+    session, actor = db.session(), current_actor()
+
+    def prepare(form: Form) -> None:
+        for field_ in form:
+            if isinstance(field_, MoneyField):
+                field_.currencies = currencies
+
+    def act(form: Form):
+        try:
+            return posted_by(
+                session, lambda: service(session, actor=actor, **record, **form.values())
+            )
+        except Conflict as exc:
+            if said_whole and set(exc.errors) == said_whole:
+                raise Conflict(exc.detail) from exc
+            raise
+
+    def finished(result):
+        _record, entries = result
+        endpoint, values = shown
+        return done(with_entries(message, entries), endpoint, **values)
+
+    return take(Step(act=act, finished=finished, prepare=prepare, **described), **context)
+
+
+def with_entries(message: str, numbers: list[int]) -> str:
+    """A banner and where to find what its step posted ("Asset 3 forfeited. Journal entry 45.")."""
+    return f"{message} {entries_note(numbers)}".strip()
 
 
 def entries_note(numbers: list[int]) -> str:
