@@ -151,21 +151,6 @@ def existing_fund(url: str) -> int | None:
     return int(total) if done and total else None
 
 
-def create_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = make_engine(
-        parsed.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        found = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-        )
-        if not found:
-            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-
-
 def build(base: str, workdir: Path, postings: int, reuse: bool) -> dict:
     url = fund_url(base, workdir, postings)
     if reuse and (found := existing_fund(url)) is not None:
@@ -176,7 +161,7 @@ def build(base: str, workdir: Path, postings: int, reuse: bool) -> dict:
         return {"url": url, "postings": found, "reused": True}
     started = time.perf_counter()
     if not url.startswith("sqlite"):
-        create_database(url)
+        large_statements.create_database(url)
     url = large_statements.prepare_database(
         url if base != "sqlite" else "sqlite", workdir, postings
     )

@@ -35,20 +35,12 @@ sys.path.insert(0, str(ROOT))
 from pypdf import PdfReader  # noqa: E402
 
 from reports.pdf import write_pdf  # noqa: E402
-from reports.statement import Column, Meta, Statement  # noqa: E402
+from reports.statement import Meta, Statement  # noqa: E402
+from reports.statements.ledgers import JOURNAL_COLUMNS  # noqa: E402
 
 BASELINE = "9abf628"
-COLUMNS = [
-    Column("entry", "Entry", "int", width=0.6),
-    Column("value_date", "Date", "date", width=0.9),
-    Column("event", "Event", width=1.4),
-    Column("memo", "Memo", width=2.8),
-    Column("account", "Account", width=0.7),
-    Column("debit", "Debit", "money", width=1.2),
-    Column("credit", "Credit", "money", width=1.2),
-    Column("original", "Original", "money_in", currency_key="currency", width=1.4),
-    Column("victim", "Victim", width=0.9),
-]
+#: The journal's own columns, but who posted an entry and when (a journal-like statement).
+COLUMNS = [c for c in JOURNAL_COLUMNS if c.key not in {"posted_at", "posted_by"}]
 EVENTS = ("Receipt", "Award registered", "Payment executed", "Asset forfeited", "Expense")
 UNICODE_MEMO = "Plată către Constanța, Iași — Łódź, Київ, Αθήνα"
 MEMOS = (
