@@ -204,6 +204,9 @@ def run(ctx) -> Outcome:
         for server in servers:
             server.stop()
     failures = [f for run_ in runs["awards"] + runs["hello"] for f in run_["failures"]]
+    answered = sum(r["requests"] for r in runs["awards"] + runs["hello"])
+    if len(failures) > 0.01 * answered:  # a rate of refusals is no rate of awards
+        raise RuntimeError(f"{len(failures)} of {answered} requests failed: {failures[:3]}")
     if failures:
         outcome.details.append(f"**{len(failures)} failed requests**, e.g. {failures[:3]}")
     figure = {k: {m: median(r[m] for r in runs[k]) for m in ("rps", "p50", "p99")} for k in runs}

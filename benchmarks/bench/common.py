@@ -54,13 +54,15 @@ FULL = Sizes(
     import_rows=10_000,
     distribution_awards=5_000,
 )
+#: Small enough for 2-4 minutes on a shared 2-core machine under load (a fund of 200k
+#: postings alone took over a minute to build there); one fund serves both big measures.
 QUICK = Sizes(
-    seconds=2.5,
+    seconds=2,
     repeat=3,
-    big_postings=200_000,
-    verify_postings=50_000,
-    import_rows=300,
-    distribution_awards=150,
+    big_postings=20_000,
+    verify_postings=20_000,
+    import_rows=50,
+    distribution_awards=25,
 )
 
 
@@ -78,6 +80,7 @@ class Figure:
     goal: str = ""
     met: bool | None = None
     note: str = ""
+    reference_unit: str = ""  # when it differs from the subject's (tps beside entries/s)
 
 
 @dataclass

@@ -7,7 +7,7 @@ import time
 from bench import workers
 
 
-def burst(pool, function, args: tuple, clients: int, lead: float = 1.0) -> float:
+def burst(pool, function, args: tuple, clients: int, lead: float = 0.5) -> float:
     """Run ``function(*args, start_at)`` in ``clients`` pool processes at once; the rate."""
     start_at = time.time() + lead
     pending = [pool.apply_async(function, (*args, start_at)) for _ in range(clients)]

@@ -44,6 +44,7 @@ def pgbench(clients: int, seconds: int) -> float:
         capture_output=True,
         text=True,
         check=True,
+        timeout=seconds + 120,
     )
     found = TPS.search(done.stdout)
     if not found:
@@ -61,7 +62,6 @@ def run(ctx) -> Outcome:
         check=True,
     )
     fund = small_fund(fresh_database("fl_h4_posting"))
-    ctx.shared["posting_fund"] = fund
     args = (fund.url, fund.case_id, fund.victim_ids)
     runs = {("pg", 1): [], ("pg", 2): [], ("fl", 1): [], ("fl", 2): []}
     for round_ in range(ctx.sizes.repeat):
@@ -89,6 +89,7 @@ def run(ctx) -> Outcome:
             goal1,
             "≥ 0.25 x pgbench",
             goal1 is not None and goal1 >= 0.25,
+            reference_unit="tps",
         )
     )
     goal2 = ratio(fl2, pg2)
@@ -105,6 +106,7 @@ def run(ctx) -> Outcome:
             "2 clients ≥ 1.5 x 1 client",
             scaling is not None and scaling >= 1.5,
             f"2 clients / 1 client = {scaling:.2f}" if scaling else "",
+            reference_unit="tps",
         )
     )
     outcome.details.append(

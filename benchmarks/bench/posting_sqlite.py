@@ -49,11 +49,12 @@ def run(ctx) -> Outcome:
                 "register_award, one commit each",
                 value,
                 "entries/s",
-                f"TPC-B-like on sqlite3, same pragmas, {clients} client(s)",
+                f"TPC-B-like on sqlite3, same pragmas, {clients} client{'s' * (clients > 1)}",
                 floor,
                 share,
                 "≥ 0.1 x the floor",
                 share is not None and share >= 0.1,
+                reference_unit="tps",
             )
         )
     outcome.details.append(

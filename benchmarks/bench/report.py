@@ -17,6 +17,8 @@ MARKER = "<!-- end of the generated results: everything below is kept by benchma
 def number(value: float | None, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    if isinstance(value, int):
+        return f"{value:,} {unit}".strip()
     if unit in ("s", "ms"):
         text = f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
     elif abs(value) >= 100:
@@ -47,7 +49,8 @@ def summary_table(outcomes: list[Outcome]) -> list[str]:
         if outcome.error:
             lines.append(f"| {outcome.title} | **error** (below) | | | | not measured |")
         for f in outcome.figures:
-            reference = f"{f.reference}: {number(f.reference_value, f.unit)}" if f.reference else ""
+            unit = f.reference_unit or f.unit
+            reference = f"{f.reference}: {number(f.reference_value, unit)}" if f.reference else ""
             note = f" ({f.note})" if f.note else ""
             lines.append(
                 f"| {f.measure} | {number(f.value, f.unit)}{note} | {reference} "
