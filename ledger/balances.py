@@ -1,8 +1,9 @@
 """Balances: current ones from the running totals, past ones from the postings.
 
 Current balances and the trial balance read ``account_balances`` (one row per
-account, O(accounts)). A balance as of a date sums the postings of entries
-dated on or before it, through the (account, entry) index. Both are
+account, O(accounts)). A balance as of a date is the month-end snapshot of the
+last closed month before it plus the postings dated since (:mod:`ledger.snapshots`):
+O(one period), however long the history. Both are
 debit-positive functional minor units; :meth:`Account.on_normal_side` turns
 them into the figures people read.
 """
@@ -10,13 +11,14 @@ them into the figures people read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import Account, AccountBalance, JournalEntry, JournalHead, Posting
 from ledger.models.base import summed
+from ledger.snapshots import account_totals_as_of, entries_as_of
 
 
 @dataclass(frozen=True)
@@ -63,32 +65,22 @@ def current_balances(session: Session) -> dict[str, int]:
 
 
 def balances_as_of(session: Session, as_of: date) -> dict[str, int]:
-    """Every account's balance from the postings of entries dated up to ``as_of``."""
-    totals = (
-        select(Posting.account_id, summed(Posting.amount).label("total"))
-        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
-        .where(JournalEntry.value_date <= as_of)
-        .group_by(Posting.account_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Account.code, func.coalesce(totals.c.total, 0)).outerjoin(
-            totals, totals.c.account_id == Account.id
-        )
-    )
-    return {code: int(total) for code, total in rows}
+    """Every account's balance from the postings of entries dated up to ``as_of``: the
+    month-end snapshot of the last closed month before it plus the postings dated since
+    (:mod:`ledger.snapshots`), so one period's postings are read, not the whole history."""
+    totals = account_totals_as_of(session, as_of)
+    return {code: totals.get(id_, 0) for id_, code in session.execute(_ACCOUNT_CODES)}
+
+
+_ACCOUNT_CODES = select(Account.id, Account.code)
 
 
 def trial_balance(session: Session, as_of: date | None = None) -> TrialBalance:
     """The trial balance now (running totals) or as of a date (postings)."""
     head = session.get(JournalHead, 1)
     balances = current_balances(session) if as_of is None else balances_as_of(session, as_of)
-    if as_of is None:
-        entries = head.last_number if head else 0
-    else:
-        entries = session.scalar(
-            select(func.count()).select_from(JournalEntry).where(JournalEntry.value_date <= as_of)
-        )
+    current = head.last_number if head else 0
+    entries = current if as_of is None else entries_as_of(session, as_of)
     accounts = session.scalars(select(Account).order_by(Account.code))
     lines = [
         BalanceLine(a.code, a.name, a.type, a.currency, balances.get(a.code, 0)) for a in accounts
@@ -186,10 +178,4 @@ def account_activity(
 
 def sum_before(session: Session, account_id: int, day: date) -> int:
     """An account's balance (functional, debit-positive) from the postings dated before ``day``."""
-    return int(
-        session.scalar(
-            select(summed(Posting.amount))
-            .join(JournalEntry, JournalEntry.number == Posting.entry_number)
-            .where(Posting.account_id == account_id, JournalEntry.value_date < day)
-        )
-    )
+    return account_totals_as_of(session, day - timedelta(days=1), account_id).get(account_id, 0)

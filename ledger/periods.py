@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import access, audit, checkpoint_log, events
+from ledger import access, audit, checkpoint_log, events, snapshots
 from ledger.access import Actor
 from ledger.errors import Conflict, Invalid, PeriodClosed
 from ledger.locks import lock_books
@@ -82,6 +82,8 @@ def close_month(
     period = Period(month=month, closed_at=utcnow(), closed_by=actor.name)
     session.add(period)
     session.flush()
+    # The months' end balances are final now: store them, in this transaction (issue 11).
+    snapshots.write_snapshots(session, latest, month)
     audit.record(session, actor, events.PERIOD_CLOSED, "period", month, after={"up_to": month})
     # Anchor the heads outside the database at every close (SPEC §2.6), once committed.
     checkpoint_log.after_commit(session, f"period {month} closed")

@@ -5,16 +5,16 @@
 every register row against the entries and audit events that moved it
 (:mod:`ledger.verify_registers`).
 
-Journal checks, in one pass over the entries in number order: numbering without gaps
-from 1, the previous-hash link, each entry's hash, at least two postings, a
-zero sum. Then the stored running balances (accounts and award subledgers)
-and the head row against the postings. Runs on a stream of rows so a large
-journal does not have to fit in memory.
+Journal checks, in one streamed pass over the entries in number order
+(:mod:`ledger.verify_stream`): numbering without gaps from 1, the previous-hash
+link, each entry's hash, at least two postings, a zero sum. Then the stored running
+balances (accounts and award subledgers), the month-end snapshots
+(:mod:`ledger.verify_snapshots`) and the head row against the postings. From a
+signed checkpoint, the chain is read from the checkpoint's entry on only.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import access, chain
+from ledger import access
 from ledger.access import Actor
 from ledger.audit import verify_audit_log
 from ledger.checkpoint_log import checkpointer_for, read_checkpoints
@@ -39,8 +39,8 @@ from ledger.models import (
 from ledger.models.base import summed
 from ledger.models.journal import GENESIS_HASH
 from ledger.verify_registers import verify_registers
-
-_BATCH = 2000
+from ledger.verify_snapshots import verify_snapshots
+from ledger.verify_stream import verify_chain
 
 
 @dataclass
@@ -120,72 +120,48 @@ def verify_against_checkpoints(
     return problems + extension_problems(session, signed)
 
 
-def verify_journal(session: Session) -> VerifyResult:
+def verify_journal(session: Session, since: Checkpoint | None = None) -> VerifyResult:
+    """The chain, numbering and sums of the entries, the stored balances, the month-end
+    snapshots and the head row against the postings.
+
+    ``since``, a checkpoint whose signature the caller has checked
+    (:func:`last_signed_checkpoint`): the chain is checked from its entry on, which must
+    still have the checkpoint's hash (each hash covers the one before it, so the entries
+    up to it are what was signed); the balances and snapshots are still checked in full.
+    A checkpoint the journal no longer extends is named, and the whole chain is checked.
+    What it trusts: that the rows up to the checkpoint were verified when it was signed and
+    have not been changed in place since (the append-only triggers refuse that; an owner
+    bypassing them is found by a full verify, which rehashes every row)."""
     result = VerifyResult()
     codes = dict(session.execute(select(Account.id, Account.code)).all())
-    _verify_chain(session, codes, result)
+    after = 0
+    if since is not None and since.journal_entries:
+        stored = session.scalar(
+            select(JournalEntry.hash).where(JournalEntry.number == since.journal_entries)
+        )
+        if stored == since.journal_head:
+            after = result.entries = since.journal_entries
+            result.head_hash = stored
+        else:
+            what = "is missing" if stored is None else "has another hash"
+            result.problems.append(
+                f"{since.describe()}: entry {since.journal_entries} {what}; "
+                "the whole chain was checked instead"
+            )
+    verify_chain(session, codes, result, after)
     _verify_balances(session, codes, result)
+    result.problems.extend(verify_snapshots(session, codes))
     _verify_head(session, result)
     return result
 
 
-def _verify_chain(session: Session, codes: dict[int, str], result: VerifyResult) -> None:
-    expected_number = 1
-    prev_hash = GENESIS_HASH
-    for entry, postings in _entries_with_postings(session):
-        if entry.number != expected_number:
-            result.problems.append(
-                f"entry {entry.number}: numbering gap, expected entry {expected_number}"
-            )
-        if entry.prev_hash != prev_hash:
-            result.problems.append(
-                f"entry {entry.number}: prev_hash does not match the hash of the entry before it"
-            )
-        recomputed = chain.entry_hash(
-            entry, postings, [codes.get(p.account_id, "?") for p in postings]
-        )
-        if recomputed != entry.hash:
-            result.problems.append(
-                f"entry {entry.number}: hash does not match its contents (altered?)"
-            )
-        if len(postings) < 2:
-            result.problems.append(f"entry {entry.number}: has fewer than two postings")
-        total = sum(p.amount for p in postings)
-        if total != 0:
-            result.problems.append(f"entry {entry.number}: postings sum to {total}, not zero")
-        expected_number = entry.number + 1
-        prev_hash = entry.hash
-        result.entries += 1
-        result.head_hash = entry.hash
-
-
-def _entries_with_postings(session: Session):
-    """Yield (entry, postings) rows in number order, a batch at a time.
-
-    Core rows, not ORM objects: nothing accumulates in the session, so memory
-    stays bounded however long the journal is.
-    """
-    entries_t, postings_t = JournalEntry.__table__, Posting.__table__
-    last = 0
-    while True:
-        entries = session.execute(
-            select(entries_t)
-            .where(entries_t.c.number > last)
-            .order_by(entries_t.c.number)
-            .limit(_BATCH)
-        ).all()
-        if not entries:
-            return
-        grouped: dict[int, list] = defaultdict(list)
-        for posting in session.execute(
-            select(postings_t)
-            .where(postings_t.c.entry_number.between(entries[0].number, entries[-1].number))
-            .order_by(postings_t.c.entry_number, postings_t.c.line)
-        ):
-            grouped[posting.entry_number].append(posting)
-        for entry in entries:
-            yield entry, grouped.get(entry.number, [])
-        last = entries[-1].number
+def last_signed_checkpoint(
+    checkpoints: Sequence[Checkpoint], public_key: Ed25519PublicKey
+) -> Checkpoint | None:
+    """The checkpoint furthest along the journal whose signature ``public_key`` accepts:
+    where an incremental :func:`verify_journal` may start."""
+    signed = [c for c in checkpoints if signature_problem(c, public_key) is None]
+    return max(signed, key=lambda c: c.journal_entries, default=None)
 
 
 def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResult) -> None:

@@ -16,6 +16,7 @@ from ledger.models.registers import (
     IdempotentRequest,
     Victim,
 )
+from ledger.models.snapshots import BalanceSnapshot, MonthSnapshot, SubledgerSnapshot
 from ledger.models.users import ApiToken, SetupLink, User
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Asset",
     "AuditEvent",
     "Award",
+    "BalanceSnapshot",
     "Base",
     "Case",
     "CashMovement",
@@ -36,10 +38,12 @@ __all__ = [
     "IdempotentRequest",
     "JournalEntry",
     "JournalHead",
+    "MonthSnapshot",
     "Period",
     "Posting",
     "SetupLink",
     "SubledgerBalance",
+    "SubledgerSnapshot",
     "User",
     "Victim",
 ]

@@ -311,3 +311,107 @@ def test_tampered_subledger_currency(db, engine, session_factory):
         connection.execute(text("UPDATE subledger_balances SET currency = 'GBP'"))
     problems = verify(session_factory).problems
     assert any("award 7" in p for p in problems)
+
+
+# -- the streamed verify (issue 11, point 4) -------------------------------------------------
+
+
+def test_the_streamed_canonical_form_is_byte_identical_to_the_chain(db):
+    """ledger.verify_stream.canonical_json gives chain.canonical_json's bytes, and the stored
+    hashes, on real entries: both engines' rows, ORM objects and raw streamed rows, with
+    NULL and set dimensions, sources, idempotency keys, foreign currency, escapes."""
+    from ledger import chain, verify_stream
+    from ledger.models import JournalEntry
+
+    build_journal(db)
+    post_entry(
+        db,
+        value_date=date(2026, 1, 9),
+        memo='quote " backslash \\ tab \t newline \n é 日本 \u2028',
+        event="e.v",
+        lines=[Line.debit("1000", 7), Line.credit("4200", 7)],
+        actor=named('ad"min'),
+    )
+    db.commit()
+    codes = {a.id: a.code for a in [get_account(db, c) for c in ("1000", "2000", "4200")]}
+    codes |= {p.account_id: p.account.code for e in db.query(JournalEntry) for p in e.postings}
+    streamed = list(verify_stream.stream_entries(db))
+    assert len(streamed) == 5
+    for entry, rows in streamed:
+        orm = db.get(JournalEntry, entry.number)
+        names = [codes[p.account_id] for p in orm.postings]
+        expected = chain.canonical_json(orm, orm.postings, names)
+        assert verify_stream.canonical_json(orm, orm.postings, names) == expected
+        assert verify_stream.canonical_json(entry, rows, names).encode() == expected.encode()
+        assert verify_stream.entry_hash(entry, rows, names) == orm.hash
+
+
+def test_verify_from_a_signed_checkpoint_checks_what_follows(db, engine, session_factory):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger.checkpoints import read_heads, sign
+    from ledger.verify import last_signed_checkpoint
+
+    key = Ed25519PrivateKey.generate()
+    build_journal(db)
+    checkpoint = sign(key, read_heads(db), "test")
+    assert last_signed_checkpoint([checkpoint], key.public_key()) == checkpoint
+    other = Ed25519PrivateKey.generate()
+    assert last_signed_checkpoint([checkpoint], other.public_key()) is None
+    post_entry(
+        db,
+        value_date=D,
+        memo="after",
+        event="e.v",
+        lines=[Line.debit("1000", 3), Line.credit("4200", 3)],
+        actor=named("admin"),
+    )
+    db.commit()
+    with session_factory() as session:
+        full, since = verify_journal(session), verify_journal(session, since=checkpoint)
+    assert full.problems == since.problems == []
+    assert (since.entries, since.head_hash) == (full.entries, full.head_hash) == (5, full.head_hash)
+    # An entry after the checkpoint is still checked; one before it is covered by its hash.
+    with guards_off(engine, "journal_entries") as run:
+        run("UPDATE journal_entries SET memo = 'changed' WHERE number = 5")
+    with session_factory() as session:
+        problems = verify_journal(session, since=checkpoint).problems
+    assert any(names_entry(p, 5) for p in problems), problems
+    with guards_off(engine, "journal_entries") as run:
+        run("UPDATE journal_entries SET memo = 'after' WHERE number = 5")
+    # Balances are still checked in full, before the checkpoint too.
+    with guards_off(engine) as run:
+        run(
+            "UPDATE account_balances SET balance = balance + 1 WHERE account_id = "
+            "(SELECT id FROM accounts WHERE code = '4200')"
+        )
+    with session_factory() as session:
+        problems = verify_journal(session, since=checkpoint).problems
+    assert any("account 4200" in p for p in problems), problems
+    with guards_off(engine) as run:
+        run(
+            "UPDATE account_balances SET balance = balance - 1 WHERE account_id = "
+            "(SELECT id FROM accounts WHERE code = '4200')"
+        )
+    # What the incremental check trusts: a row before the checkpoint changed in place (its
+    # stored hash kept) is for the full verify to find; the incremental one reads after it.
+    with guards_off(engine, "journal_entries") as run:
+        run("UPDATE journal_entries SET memo = 'x' WHERE number = 2")
+    with session_factory() as session:
+        assert verify_journal(session, since=checkpoint).problems == []
+        assert any(names_entry(p, 2) for p in verify_journal(session).problems)
+    with guards_off(engine, "journal_entries") as run:
+        run("UPDATE journal_entries SET memo = 'm' WHERE number = 2")
+    # The checkpointed entry rewritten: the checkpoint is named, and the whole chain checked.
+    stored = checkpoint.journal_head
+    forged = ("b" if stored[0] == "a" else "a") + stored[1:]
+    with guards_off(engine, "journal_entries") as run:
+        run("UPDATE journal_entries SET hash = :h WHERE number = 4", h=forged)
+    with session_factory() as session:
+        problems = verify_journal(session, since=checkpoint).problems
+    assert any("the whole chain was checked" in p for p in problems), problems
+    assert any(names_entry(p, 4) for p in problems), problems
+    with guards_off(engine, "journal_entries") as run:
+        run("UPDATE journal_entries SET hash = :h WHERE number = 4", h=stored)
+    with session_factory() as session:
+        assert verify_journal(session, since=checkpoint).problems == []
