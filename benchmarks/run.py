@@ -106,6 +106,7 @@ def main() -> int:
                     outcome = Outcome(name, module.TITLE, error=traceback.format_exc()[-4000:])
                     ctx.log(outcome.error)
                 outcome.seconds = time.perf_counter() - started
+                outcome.about = module.__doc__ or ""
                 outcomes.append(outcome)
                 for f in outcome.figures:
                     reference = number(f.reference_value, f.unit)

@@ -93,6 +93,7 @@ class Outcome:
     details: list[str] = field(default_factory=list)  # markdown lines under its heading
     error: str | None = None
     seconds: float = 0.0
+    about: str = ""  # what the measure does: its module's docstring
 
 
 def median(values) -> float:

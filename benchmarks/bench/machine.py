@@ -52,14 +52,14 @@ def _command(*argv: str) -> str:
 
 
 def commit() -> str:
-    head = _command("git", "-C", str(ROOT), "log", "-1", "--format=%h %cs %s")
+    head = _command("git", "-C", str(ROOT), "log", "-1", "--format=%h (%cs)")
     dirty = subprocess.run(  # noqa: S603
         ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
         capture_output=True,
         text=True,
         check=False,
     ).stdout.strip()
-    return head[:90] + (" (+ uncommitted changes in the working tree)" if dirty else "")
+    return head + (" + the working tree's uncommitted changes (shared tree)" if dirty else "")
 
 
 def describe(postgresql_version: str) -> dict[str, str]:

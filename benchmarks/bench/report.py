@@ -94,6 +94,9 @@ def render(outcomes: list[Outcome], facts: dict[str, str], *, quick: bool, comma
             f"(`benchmarks/bench/{outcome.name}.py`, {outcome.seconds:.0f} s)",
             "",
         ]
+        about = outcome.about.replace("``", "`").strip().split("\n\n", 1)
+        if len(about) == 2:  # the first paragraph is the title again
+            lines += [about[1], ""]
         if outcome.error:
             lines += ["**This measure failed; its error:**", "", "```", outcome.error, "```", ""]
         lines += [*outcome.details, ""]
