@@ -83,15 +83,17 @@ class ReportSources:
         if self.replica is None:
             return _tagged(self.primary(), "primary")
         started = time.monotonic()
+        # First where the primary is (its errors reach the caller: without it, nothing
+        # says how recent a statement must be), then the replica, until it gets there.
+        primary_lsn = self._primary_lsn()
         try:
-            standby = self._replica_is_standby()
-        except DBAPIError as exc:
-            return self._replica_unreachable(exc)
-        wanted = self._primary_position(standby)  # the primary's errors reach the caller
-        try:
-            caught_up, seen = self._wait(standby, wanted, started)
-        except DBAPIError as exc:
-            return self._replica_unreachable(exc)
+            caught_up, seen, wanted = self._wait(primary_lsn, started)
+        except DBAPIError as exc:  # the replica is down or refuses us: the primary serves
+            log.warning(
+                "statement read from the primary: the reports replica cannot be reached (%s)",
+                type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+            )
+            return _tagged(self.primary(), "primary")
         if not caught_up:
             log.warning(
                 "statement read from the primary: the reports replica had not caught up "
@@ -106,47 +108,44 @@ class ReportSources:
         )
         return _tagged(self.replica(), "replica")
 
-    def _replica_unreachable(self, exc: DBAPIError) -> Session:
-        log.warning(
-            "statement read from the primary: the reports replica cannot be reached (%s)",
-            type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
-        )
-        return _tagged(self.primary(), "primary")
-
     def dispose(self) -> None:
         self.primary.kw["bind"].dispose()
         if self.replica is not None:
             self.replica.kw["bind"].dispose()
 
-    def _primary_position(self, standby_replica: bool) -> Position:
-        """Where the primary is now: its WAL position if the replica is a standby of it,
-        else the fund's marks."""
+    def _primary_lsn(self) -> str | None:
+        """The primary's WAL position now (None on SQLite, which has none)."""
         with self.primary.kw["bind"].connect() as primary:
-            if standby_replica:
-                return Position(str(primary.scalar(text("SELECT pg_current_wal_lsn()"))))
+            if primary.dialect.name != "postgresql":
+                return None
+            return str(primary.scalar(text("SELECT pg_current_wal_lsn()")))
+
+    def _primary_marks(self) -> Position:
+        with self.primary.kw["bind"].connect() as primary:
             return Position(None, _marks(primary))
 
-    def _replica_is_standby(self) -> bool:
-        """Whether the replica is a PostgreSQL hot standby (asked each time: it may have
-        been promoted, or the URL moved to another server)."""
-        assert self.replica is not None
-        with self.replica.kw["bind"].connect() as replica:
-            if replica.dialect.name != "postgresql":
-                return False
-            return bool(replica.scalar(text("SELECT pg_is_in_recovery()")))
+    def _wait(self, primary_lsn: str | None, started: float) -> tuple[bool, Position, Position]:
+        """Whether the replica reached the primary within ``max_wait`` seconds of
+        ``started``, where it was last seen, and where the primary was.
 
-    def _wait(self, standby: bool, wanted: Position, started: float) -> tuple[bool, Position]:
-        """Whether the replica reached ``wanted`` within ``max_wait`` seconds of ``started``,
-        and where it was last seen."""
+        Whether the replica is a standby is asked at every look (it may have been
+        promoted meanwhile); each look ends its transaction, so the statement's own
+        transaction, begun after the last look, has a snapshot at least that recent.
+        """
         assert self.replica is not None
+        wanted: Position | None = None
         pause = _FIRST_PAUSE
         with self.replica.kw["bind"].connect() as replica:
             while True:
-                seen = _replica_position(replica, standby)
+                seen = _replica_position(replica, standby=primary_lsn is not None)
+                if seen.marks is None:
+                    wanted = Position(primary_lsn)
+                elif wanted is None or wanted.marks is None:
+                    wanted = self._primary_marks()
                 if _reached(seen, wanted):
-                    return True, seen
+                    return True, seen, wanted
                 if time.monotonic() - started + pause > self.max_wait:
-                    return False, seen
+                    return False, seen, wanted
                 time.sleep(pause)
                 pause = min(pause * 2, _LONGEST_PAUSE)
 
@@ -157,12 +156,16 @@ def _tagged(session: Session, source: str) -> Session:
 
 
 def _replica_position(connection: Connection, standby: bool) -> Position:
-    if standby:
-        # NULL when the standby has replayed nothing since it started (it streams from
-        # the start of its base backup): nothing known is reached yet.
-        lsn = connection.scalar(text("SELECT pg_last_wal_replay_lsn()"))
+    """The replica's replay position if it is a PostgreSQL standby (and the primary has
+    WAL positions: ``standby``), else its marks."""
+    if standby and connection.dialect.name == "postgresql":
+        in_recovery, lsn = connection.execute(
+            text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()")
+        ).one()
         connection.rollback()
-        return Position(None if lsn is None else str(lsn))
+        if in_recovery:
+            # NULL when the standby has replayed nothing since it started.
+            return Position(None if lsn is None else str(lsn))
     return Position(None, _marks(connection))
 
 
