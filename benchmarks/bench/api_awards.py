@@ -165,12 +165,14 @@ def run(ctx) -> Outcome:
         "FUNDLEDGER_SECRET_KEY": secrets.token_hex(32),
         "FUNDLEDGER_PII_KEY": generate_key(),
     }
-    servers = [
-        Gunicorn("app:create_app()", APP_PORT, ctx.workdir, env),
-        Gunicorn("hello_app:app", HELLO_PORT, ctx.workdir, {}),
-    ]
-    ctx.shared.setdefault("cleanup", []).extend(server.stop for server in servers)
+    servers: list[Gunicorn] = []
     try:
+        for target, port, environment in (
+            ("app:create_app()", APP_PORT, env),
+            ("hello_app:app", HELLO_PORT, {}),
+        ):
+            servers.append(Gunicorn(target, port, ctx.workdir, environment))
+            ctx.shared.setdefault("cleanup", []).append(servers[-1].stop)
         servers[0].wait("/api/v1/health")
         servers[1].wait("/hello")
         serial = itertools.count(1)
