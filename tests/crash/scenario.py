@@ -52,10 +52,12 @@ class CrashRun:
 
     def kill_master_and_restart(self) -> None:
         self.server.kill_master()
+        self.note("master and its orphaned workers gone, restarting")
         self.server.start()
 
     def kill_server_and_restart(self) -> None:
         self.server.kill_server()
+        self.note("server gone, restarting")
         self.server.start()
 
     # -- the run -------------------------------------------------------------------------

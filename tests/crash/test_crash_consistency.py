@@ -83,6 +83,7 @@ def test_postgresql_books_survive_killed_workers_and_master(crash_pg_url, tmp_pa
     assert figures["server"]["starts"] == 2
     assert clients["acknowledged"] > 50, clients  # the run did real work through the crashes
     assert clients["by_op"]["execute"].get("200", 0) > 0, clients
+    assert clients["replayed_answers"] > 0, clients  # lost answers were replayed, not redone
 
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="the SQLite run has its own variant")
@@ -102,3 +103,4 @@ def test_sqlite_books_survive_a_killed_server(tmp_path):
     assert figures["server"]["starts"] == 3
     assert clients["acknowledged"] > 50, clients
     assert clients["by_op"]["execute"].get("200", 0) > 0, clients
+    assert clients["replayed_answers"] > 0, clients  # lost answers were replayed, not redone

@@ -6,6 +6,8 @@ victims and awards and receives an opening donation; :class:`Workload` then runs
 client threads, each acting as ``alice`` or ``bob`` in turn, that
 
 - receive cash (``POST /receipts``, a donation dated any day of the last weeks);
+- now and then register another award (``POST /awards``), so that a long run
+  does not run out of what to pay;
 - propose a payment of an award (``POST /disbursements``), refused with 422 when
   it exceeds the award's outstanding amount or the fund's free cash;
 - approve a proposal of the *other* administrator (four eyes), and now and then
@@ -15,6 +17,8 @@ client threads, each acting as ``alice`` or ``bob`` in turn, that
   that day or any later one (the payment is then tried again later, under a new
   key).
 
+One write in ten hangs up right after sending its request (the server does
+the write, its answer is lost: the retry must replay it, not do it again).
 Every write goes through :class:`~tests.crash.client.Client`, which retries it
 with its Idempotency-Key through every crash, so the
 :class:`~tests.crash.client.Ledgerbook` ends knowing each write's outcome.
@@ -22,6 +26,7 @@ with its Idempotency-Key through every crash, so the
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import traceback
@@ -34,8 +39,8 @@ from tests.crash.client import Client, Write
 CURRENCY = "EUR"
 #: How far back the workload dates its receipts and payments.
 DAYS_BACK = 40
-#: The share of writes whose first attempt hangs up before the answer.
-HANG_UP_SHARE = 0.05
+#: Every so many writes, the first attempt hangs up before the answer.
+HANG_UP_EVERY = 10
 
 
 def money(minor: int) -> dict[str, str]:
@@ -96,17 +101,22 @@ def set_up_fund(alice: Client, keys: Keys, *, victims: int = 4, awards: int = 8)
         answer = _required(alice.post("victim", "/victims", victim, keys.new("victim")))
         fund.victim_ids.append(answer["id"])
     for n in range(awards):
-        award = {
-            "case_id": fund.case_id,
-            "victim_id": fund.victim_ids[n % victims],
-            "order_reference": f"ORD-{keys.run}-{n}",
-            "ordered_on": fund.start.isoformat(),
-            "amount": money(300_000),
-        }
-        answer = _required(alice.post("award", "/awards", award, keys.new("award")))
-        fund.award_ids.append(answer["id"])
+        key = keys.new("award")
+        award = award_body(fund, fund.victim_ids[n % victims], key)
+        fund.award_ids.append(_required(alice.post("award", "/awards", award, key))["id"])
     receive(alice, keys, fund.start, 200_000)
     return fund
+
+
+def award_body(fund: Fund, victim_id: int, key: str) -> dict:
+    """An award of EUR 3,000 ordered on the first day the workload books on."""
+    return {
+        "case_id": fund.case_id,
+        "victim_id": victim_id,
+        "order_reference": f"ORD-{key}",
+        "ordered_on": fund.start.isoformat(),
+        "amount": money(300_000),
+    }
 
 
 def receive(client: Client, keys: Keys, on: date, minor: int, hang_up: bool = False) -> Write:
@@ -134,6 +144,7 @@ class Workload:
         self.approved: dict[int, int] = {}  # awaiting execution: id -> amount (minor)
         self.execute_tries: dict[int, int] = {}
         self.errors: list[str] = []  # a thread's unexpected exception (fails the run)
+        self._writes = itertools.count(1)
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._run, args=(n,), name=f"crash-client-{n}", daemon=True)
@@ -169,14 +180,29 @@ class Workload:
             return
         if roll < 0.45 and self._approve(rng, actor):
             return
-        if roll < 0.75:
+        if roll < 0.72:
             self._propose(rng, actor)
+        elif roll < 0.75:
+            self._register_award(rng, actor)
         else:
             amount = rng.randint(50_00, 600_00)
-            receive(self.clients[actor], self.keys, self._day(rng), amount, _hang_up(rng))
+            receive(self.clients[actor], self.keys, self._day(rng), amount, self._hang_up())
+
+    def _hang_up(self) -> bool:
+        """Every tenth write loses its first answer (see ``Client.post``)."""
+        return next(self._writes) % HANG_UP_EVERY == 0
 
     def _day(self, rng: random.Random) -> date:
         return self.fund.start + timedelta(days=rng.randint(0, DAYS_BACK))
+
+    def _register_award(self, rng: random.Random, actor: str) -> None:
+        """A new court order now and then, so that a long run never runs out of awards."""
+        key = self.keys.new("award")
+        body = award_body(self.fund, rng.choice(self.fund.victim_ids), key)
+        write = self.clients[actor].post("award", "/awards", body, key, self._hang_up())
+        if write.acknowledged:
+            with self.lock:
+                self.fund.award_ids.append(write.answer["id"])
 
     def _propose(self, rng: random.Random, actor: str) -> None:
         amount = rng.randint(10_00, 250_00)
@@ -186,7 +212,7 @@ class Workload:
             "method": "cash",
         }
         key = self.keys.new("pro")
-        write = self.clients[actor].post("propose", "/disbursements", body, key, _hang_up(rng))
+        write = self.clients[actor].post("propose", "/disbursements", body, key, self._hang_up())
         if write.acknowledged:
             with self.lock:
                 self.proposed[write.answer["id"]] = actor
@@ -204,7 +230,7 @@ class Workload:
             del self.proposed[disbursement]
         path = f"/disbursements/{disbursement}/approve"
         key = self.keys.new("app")
-        write = self.clients[actor].post("approve", path, None, key, _hang_up(rng))
+        write = self.clients[actor].post("approve", path, None, key, self._hang_up())
         if write.acknowledged:
             with self.lock:
                 self.approved[disbursement] = minor_of(write.answer["amount"])
@@ -231,18 +257,13 @@ class Workload:
             "fee": money(rng.choice((0, 50, 150))),
         }
         path = f"/disbursements/{disbursement}/execute"
-        write = self.clients[actor].post("execute", path, body, key, _hang_up(rng))
+        write = self.clients[actor].post("execute", path, body, key, self._hang_up())
         if write.status == 422:  # the bank would go below zero that day: try again later
             with self.lock:
                 self.execute_tries[disbursement] = self.execute_tries.get(disbursement, 0) + 1
                 if self.execute_tries[disbursement] < 5:
                     self.approved[disbursement] = amount
         return True
-
-
-def _hang_up(rng: random.Random) -> bool:
-    """One write in twenty loses its first answer (see ``Client.post``)."""
-    return rng.random() < HANG_UP_SHARE
 
 
 def minor_of(amount: dict[str, str]) -> int:
