@@ -25,6 +25,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # bench/, large_statements; ledger, app
+try:
+    import sqlalchemy  # noqa: F401
+except ImportError:  # a plain `python benchmarks/run.py`: run again in the project's virtualenv
+    VENV = HERE.parent / ".venv" / "bin" / "python"
+    if not VENV.exists():
+        raise
+    os.execv(VENV, [str(VENV), __file__, *sys.argv[1:]])  # noqa: S606
 
 from bench import (  # noqa: E402
     api_awards,
