@@ -23,7 +23,10 @@ as-of path, the heaviest aggregate) and the general ledger of the bank account
 over the whole fund (CSV: a long streamed read). Also timed alone: the lag
 rule's questions (``ReportSources.open`` then ``close``, no statement).
 Figures are medians of ``--repeat`` runs (5) after one warm-up of each;
-``ratio`` = standby / primary.
+``ratio`` = standby / primary; beside it, the median and the slowest time the
+standby's session took to open (the lag rule's questions, and any wait for the
+standby to replay what the primary wrote meanwhile: autovacuum after the bulk
+load, say).
 
 Usage (ports from the range you were given; root is fine, the servers run as
 ``postgres``)::
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -75,10 +79,12 @@ STATEMENTS = {
 }
 
 
-def time_statement(sources: ReportSources, expected: str, slug: str, fmt: str, asked) -> float:
-    """Seconds from asking for the session to the statement's last byte."""
+def time_statement(sources: ReportSources, expected: str, slug: str, fmt: str, asked):
+    """Seconds from asking for the session to the statement's last byte, and of them the
+    seconds the session took to open (the lag rule's questions, and any wait for replay)."""
     started = time.perf_counter()
     session = sources.open()
+    opened = time.perf_counter() - started
     try:
         assert session.info[SOURCE] == expected, (session.info[SOURCE], expected)
         statement = build_statement(session, slug, ReportRequest(actor=ACTOR, **asked))
@@ -86,15 +92,16 @@ def time_statement(sources: ReportSources, expected: str, slug: str, fmt: str, a
             pass
     finally:
         session.close()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, opened
 
 
-def time_open(sources: ReportSources, expected: str) -> float:
+def time_open(sources: ReportSources, expected: str):
     started = time.perf_counter()
     session = sources.open()
     assert session.info[SOURCE] == expected
     session.close()
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    return seconds, seconds
 
 
 def measure(pair: StreamingPair, repeat: int) -> list[dict]:
@@ -110,10 +117,12 @@ def measure(pair: StreamingPair, repeat: int) -> list[dict]:
         for name, run in subjects:
             run(on_primary, "primary")  # warm-up: connections, plans, caches
             run(on_standby, "replica")
-            times: dict[str, list[float]] = {"primary": [], "standby": []}
+            times: dict[str, list[float]] = {"primary": [], "standby": [], "opening": []}
             for _ in range(repeat):
-                times["primary"].append(run(on_primary, "primary"))
-                times["standby"].append(run(on_standby, "replica"))
+                times["primary"].append(run(on_primary, "primary")[0])
+                seconds, opening = run(on_standby, "replica")
+                times["standby"].append(seconds)
+                times["opening"].append(opening)
             primary = statistics.median(times["primary"])
             standby = statistics.median(times["standby"])
             rows.append(
@@ -124,6 +133,8 @@ def measure(pair: StreamingPair, repeat: int) -> list[dict]:
                     # The lag rule alone asks the primary nothing without a replica.
                     "ratio": round(standby / primary, 2) if primary > 1e-4 else None,
                     "runs": repeat,
+                    "opening_median_ms": round(statistics.median(times["opening"]) * 1000, 1),
+                    "opening_max_ms": round(max(times["opening"]) * 1000, 1),
                     "primary_all_ms": [round(t * 1000, 1) for t in times["primary"]],
                     "standby_all_ms": [round(t * 1000, 1) for t in times["standby"]],
                 }
@@ -141,19 +152,22 @@ def markdown(report: dict) -> str:
         f"Run {facts['date']} on {facts.get('cpu', '?')} ({facts['nproc']} cores, "
         f"{facts.get('memory_gib', '?')} GiB), load average {facts['load_average']} at the "
         f"start; PostgreSQL {facts.get('postgresql', '?')}, Python {facts['python']}, "
-        f"SQLAlchemy {facts['sqlalchemy']}, psycopg {facts['psycopg']}; code {facts['code']}.",
+        f"SQLAlchemy {facts['sqlalchemy']}, psycopg {facts['psycopg']}; "
+        f"code {report['code'] or facts['code'] or '?'}.",
         f"Fund: {report['fund']['entries']:,} entries, {report['fund']['postings']:,} postings "
         f"(built in {report['fund']['build_seconds']} s); pair set up in "
         f"{report['setup_seconds']} s, standby caught up {report['catch_up_seconds']} s after "
         "the build.",
         "",
-        "| statement | primary | standby (with the lag rule) | ratio | runs |",
-        "|---|---:|---:|---:|---:|",
+        "| statement | primary | standby (with the lag rule) | ratio | of which the lag rule: "
+        "median / slowest | runs |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for row in report["rows"]:
         lines.append(
             f"| {row['statement']} | {row['primary_ms']} ms | {row['standby_ms']} ms | "
-            f"{'—' if row['ratio'] is None else row['ratio']} | {row['runs']} |"
+            f"{'—' if row['ratio'] is None else row['ratio']} | "
+            f"{row['opening_median_ms']} / {row['opening_max_ms']} ms | {row['runs']} |"
         )
     return "\n".join(lines)
 
@@ -183,6 +197,8 @@ def main() -> None:
         pair.wait_replayed(timeout=60)
         report = {
             "machine": machine(pair.primary_url),
+            # A tree made with ``git archive`` has no history to name: say which it was.
+            "code": os.environ.get("FUNDLEDGER_BENCH_CODE", ""),
             "fund": built,
             "setup_seconds": setup,
             "catch_up_seconds": round(time.perf_counter() - waited, 2),
