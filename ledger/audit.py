@@ -3,9 +3,11 @@
 Append-only (database triggers refuse UPDATE and DELETE) and hash-chained
 like the journal: ``hash = sha256(prev_hash + canonical JSON of the event)``.
 Every service records its own event inside the transaction that makes the
-change, whichever door it was called through. :func:`record` takes the
-books' lock first (a no-op when the step already holds it), so the chain has
-one order however many writers there are.
+change, whichever door it was called through. :func:`record` builds the
+event's JSON first, then takes the books' lock (once per transaction: a no-op
+when the step already holds it), so the chain has one order however many
+writers there are; :func:`record_prepared` chains many events in one insert
+(a batch).
 
 Never pass a victim's personal data here: ``before``/``after`` are read by
 auditors. Victim snapshots carry the code and plain fields only.
@@ -17,15 +19,20 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ledger.access import Actor
 from ledger.locks import lock_books
 from ledger.models import AuditEvent
 from ledger.models.base import utcnow
 from ledger.models.journal import GENESIS_HASH
+from ledger.posting_sql import AUDIT_COLUMNS, insert_audit_events
+
+#: Stands for the event's id while its JSON is built before the lock (written once, as digits).
+_MARKER = -987654321
 
 
 def record(
@@ -39,32 +46,83 @@ def record(
     after: Mapping | None = None,
 ) -> AuditEvent:
     """Append one event: ``actor`` did ``action`` to ``subject_type`` ``subject_id``."""
-    if not isinstance(actor, Actor):
-        raise TypeError(f"the audit log records an Actor, not {type(actor).__name__}")
-    lock_books(session)
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    event = AuditEvent(
-        id=(last.id + 1) if last else 1,
+    prepared = prepare(session, actor, action, subject_type, subject_id, before=before, after=after)
+    return record_prepared(session, [prepared])[0]
+
+
+def prepare(
+    session: Session,
+    author: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: object = None,
+    *,
+    before: Mapping | None = None,
+    after: Mapping | None = None,
+) -> tuple:
+    """An event built before the lock: its JSON but for its id and the previous hash."""
+    if not isinstance(author, Actor):
+        raise TypeError(f"the audit log records an Actor, not {type(author).__name__}")
+    event = SimpleNamespace(
+        id=_MARKER,
         occurred_at=utcnow(),
-        actor=actor.name,
+        actor=author.name,
         action=action,
         subject_type=subject_type,
         subject_id=None if subject_id is None else str(subject_id),
         before=_dumps(before) if before is not None else None,
         after=_dumps(after) if after is not None else None,
-        prev_hash=last.hash if last else GENESIS_HASH,
-        hash="",
     )
-    event.hash = event_hash(event)
-    session.add(event)
-    session.flush()
-    return event
+    first, found, second = _dumps(_document(event)).partition(f'"id":{_MARKER}')
+    assert found, "the audit event's JSON lost its id"
+    return event, (first + '"id":', second)
+
+
+def record_prepared(session: Session, prepared: list[tuple]) -> list[AuditEvent]:
+    """Chain and insert prepared events under the books' lock, in one statement."""
+    books = lock_books(session)
+    if not books.tail_known:
+        from ledger.posting import _read_unknown
+
+        _read_unknown(session, books, [])
+    rows, made = [], []
+    last_id, last_hash = books.audit_id, books.audit_hash
+    for event, (first, second) in prepared:
+        last_id += 1
+        payload = last_hash + first + str(last_id) + second
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        rows.append(
+            (
+                last_id,
+                event.occurred_at,
+                event.actor,
+                event.action,
+                event.subject_type,
+                event.subject_id,
+                event.before,
+                event.after,
+                last_hash,
+                digest,
+            )
+        )
+        last_hash = digest
+    insert_audit_events(session, rows)
+    books.audit_id, books.audit_hash = last_id, last_hash
+    for row in rows:
+        obj = AuditEvent(**dict(zip(AUDIT_COLUMNS, row, strict=True)))
+        make_transient_to_detached(obj)
+        session.add(obj)
+        made.append(obj)
+    return made
 
 
 def event_hash(event) -> str:
-    document = {
+    payload = event.prev_hash + _dumps(_document(event))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _document(event) -> dict:
+    return {
         "id": event.id,
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor": event.actor,
@@ -74,8 +132,6 @@ def event_hash(event) -> str:
         "before": event.before,
         "after": event.after,
     }
-    payload = event.prev_hash + _dumps(document)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def verify_audit_log(session: Session) -> list[str]:

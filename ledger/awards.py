@@ -16,15 +16,17 @@ A court registers awards in its own name and sees and cancels only those
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ledger import access, audit, events, validate
 from ledger.access import Actor
-from ledger.cases import get_case
 from ledger.chart import AWARDS_PAYABLE, COMPENSATION
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.fund import functional_currency
@@ -32,11 +34,10 @@ from ledger.fx import to_functional
 from ledger.journal import debit_credit, post_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
-from ledger.models import Account, Award, Disbursement, SubledgerBalance
-from ledger.models.base import summed
+from ledger.models import Account, Award, Case, Disbursement, SubledgerBalance, Victim
+from ledger.models.base import summed, utcnow
 from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
-from ledger.victims import get_victim
 
 FIELDS = (
     "case_id",
@@ -62,58 +63,164 @@ def register_award(
     ordered_on: date,
     amount: Money,
 ) -> Award:
-    """Register an award (a court: in its own name, so that it alone sees it)."""
+    """Register an award (a court: in its own name, so that it alone sees it).
+
+    Looked up before the books are locked, in one statement, and without the
+    victim's personal data (the code is all the entry names); the award row is
+    inserted before the lock too (``ON CONFLICT DO NOTHING``: a concurrent twin is
+    refused as a duplicate, not failed on the unique index). Only the entry and the
+    audit event are written under the lock.
+    """
     access.require(actor, access.REGISTER_AWARDS)
-    order_reference = validate.text("order_reference", order_reference, max_length=100)
-    validate.not_future("ordered_on", ordered_on)
-    validate.positive("amount.amount", amount)
-    lock_books(session)
-    case = get_case(session, case_id, "case_id")
-    victim = get_victim(session, victim_id, "victim_id")
-    if ordered_on < case.opened_on:
-        raise Invalid.field("ordered_on", "cannot be before the case was opened")
-    duplicate = session.scalar(
-        select(Award.id).where(
-            Award.victim_id == victim.id, Award.order_reference == order_reference
-        )
+    request = AwardRequest(
+        case_id=case_id,
+        victim_id=victim_id,
+        order_reference=validate.text("order_reference", order_reference, max_length=100),
+        ordered_on=validate.not_future("ordered_on", ordered_on),
+        amount=validate.positive("amount.amount", amount),
     )
-    if duplicate is not None:
-        raise Conflict(
-            f"award {duplicate} already registers order {order_reference} for {victim.code}",
-            {"order_reference": ["already registered for this victim"]},
-        )
-    functional = to_functional(session, amount, ordered_on, functional_currency(session))
-    if functional <= 0:
-        raise Invalid.field("amount.amount", "is worth less than one functional minor unit")
-    award = Award(
-        case_id=case.id,
-        victim_id=victim.id,
-        order_reference=order_reference,
-        ordered_on=ordered_on,
-        amount_minor=amount.minor,
-        currency=amount.currency,
-        functional_minor=functional,
-        paid_minor=0,
-        cancelled_minor=0,
-        status="registered",
-        registered_by=actor.name,
-        court_user_id=actor.court_scope,
-    )
-    session.add(award)
-    session.flush()
-    lines = debit_credit(COMPENSATION, AWARDS_PAYABLE, functional, amount, **dimensions(award))
-    post_entry(
-        session,
-        actor=actor,
-        value_date=ordered_on,
-        event=events.AWARD_REGISTERED,
-        source=("award", award.id),
-        memo=f"Award to {victim.code} under order {order_reference} (case {case.reference})",
-        lines=lines,
-        date_field="ordered_on",
-    )
+    facts = _lookup(session, request)
+    functional = functional_currency(session)
+    value = _checked(session, request, facts, functional)
+    award = _insert_award(session, actor, request, value, facts)
+    post_entry(session, actor=actor, date_field="ordered_on", **_entry_of(award, facts))
     _audit(session, actor, events.AWARD_REGISTERED, award, None)
     return award
+
+
+@dataclass(frozen=True)
+class AwardRequest:
+    """One award to register, its fields checked on their own (:func:`register_award`)."""
+
+    case_id: object
+    victim_id: object
+    order_reference: str
+    ordered_on: date
+    amount: Money
+
+
+@dataclass(frozen=True)
+class AwardFacts:
+    """What registering an award needs to know of the records it names."""
+
+    case_opened_on: date | None
+    case_reference: str | None
+    victim_code: str | None
+    duplicate: int | None
+
+
+def _lookup(session: Session, request: AwardRequest) -> AwardFacts:
+    """The case, the victim's code and an earlier award of the order: one statement."""
+    case_id, victim_id = _valid_id(request.case_id), _valid_id(request.victim_id)
+    row = session.execute(
+        select(
+            select(Case.opened_on).where(Case.id == case_id).scalar_subquery(),
+            select(Case.reference).where(Case.id == case_id).scalar_subquery(),
+            select(Victim.code).where(Victim.id == victim_id).scalar_subquery(),
+            select(Award.id)
+            .where(Award.victim_id == victim_id, Award.order_reference == request.order_reference)
+            .scalar_subquery(),
+        )
+    ).one()
+    return AwardFacts(*row)
+
+
+def _valid_id(value: object) -> int:
+    """An id as :func:`ledger.lookup.fetch` accepts it, else 0 (which matches no row)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
+        return value
+    return 0
+
+
+def _checked(session: Session, request: AwardRequest, facts: AwardFacts, functional: str) -> int:
+    """Refuse the award as :func:`register_award` must; its functional value."""
+    if facts.case_reference is None:
+        raise Invalid.field("case_id", f"case {request.case_id} does not exist")
+    if facts.victim_code is None:
+        raise Invalid.field("victim_id", f"victim {request.victim_id} does not exist")
+    if request.ordered_on < facts.case_opened_on:
+        raise Invalid.field("ordered_on", "cannot be before the case was opened")
+    if facts.duplicate is not None:
+        raise _duplicate(facts.duplicate, request.order_reference, facts.victim_code)
+    value = to_functional(session, request.amount, request.ordered_on, functional)
+    if value <= 0:
+        raise Invalid.field("amount.amount", "is worth less than one functional minor unit")
+    return value
+
+
+def _duplicate(award_id: object, order_reference: str, victim_code: str) -> Conflict:
+    return Conflict(
+        f"award {award_id} already registers order {order_reference} for {victim_code}",
+        {"order_reference": ["already registered for this victim"]},
+    )
+
+
+def award_row(author: Actor, request: AwardRequest, functional_minor: int) -> dict:
+    """The ``awards`` row of a new award (as :func:`register_award` inserts it)."""
+    return {
+        "case_id": request.case_id,
+        "victim_id": request.victim_id,
+        "order_reference": request.order_reference,
+        "ordered_on": request.ordered_on,
+        "amount_minor": request.amount.minor,
+        "currency": request.amount.currency,
+        "functional_minor": functional_minor,
+        "paid_minor": 0,
+        "cancelled_minor": 0,
+        "status": "registered",
+        "registered_by": author.name,
+        "court_user_id": author.court_scope,
+        "created_at": utcnow(),
+    }
+
+
+def _insert_award(
+    session: Session, actor: Actor, request: AwardRequest, value: int, facts: AwardFacts
+) -> Award:
+    row = award_row(actor, request, value)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Award.__table__)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["victim_id", "order_reference"])
+        .returning(Award.__table__.c.id)
+    )
+    award_id = session.execute(statement).scalar()
+    if award_id is None:  # a concurrent twin committed first
+        earlier = session.scalar(
+            select(Award.id).where(
+                Award.victim_id == request.victim_id,
+                Award.order_reference == request.order_reference,
+            )
+        )
+        raise _duplicate(earlier, request.order_reference, facts.victim_code)
+    return persistent_award(session, award_id, row)
+
+
+def persistent_award(session: Session, award_id: int, row: dict) -> Award:
+    """The ORM object of an award just inserted with Core, without reading it back."""
+    award = Award(id=award_id, **row)
+    make_transient_to_detached(award)
+    session.add(award)
+    return award
+
+
+def _entry_of(award: Award, facts: AwardFacts) -> dict:
+    """The entry an award's registration posts: 5000 / 2000 at its functional value."""
+    amount = Money(award.amount_minor, award.currency)
+    return {
+        "value_date": award.ordered_on,
+        "event": events.AWARD_REGISTERED,
+        "source": ("award", award.id),
+        "memo": (
+            f"Award to {facts.victim_code} under order {award.order_reference}"
+            f" (case {facts.case_reference})"
+        ),
+        "lines": debit_credit(
+            COMPENSATION, AWARDS_PAYABLE, award.functional_minor, amount, **dimensions(award)
+        ),
+    }
 
 
 def get_award(session: Session, award_id: object, field: str | None = None) -> Award:

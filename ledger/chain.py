@@ -48,6 +48,35 @@ def canonical_json(entry: JournalEntry, postings: Sequence[Posting], codes: Sequ
     return _dumps(document)
 
 
+def canonical_parts(entry, postings: Sequence, codes: Sequence[str]) -> tuple[str, str]:
+    """The canonical JSON of an entry whose number is not known yet, in two parts: the
+    document is ``first + str(number) + second``, byte for byte what
+    :func:`canonical_json` writes (keys are sorted and an integer is written as its
+    digits), so the JSON is built before the journal head is locked and only the
+    number is added under the lock."""
+    marker = -987654321  # written as its digits once, in the "number" field only
+    document = canonical_json(_Numbered(entry, marker), postings, codes)
+    first, found, second = document.partition(f'"number":{marker}')
+    assert found, "the canonical JSON lost its number field"
+    return first + '"number":', second
+
+
+def hash_of(prev_hash: str, number: int, parts: tuple[str, str]) -> str:
+    """:func:`entry_hash` from :func:`canonical_parts`: what the critical section computes."""
+    payload = prev_hash + parts[0] + str(number) + parts[1]
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class _Numbered:
+    """An entry seen with another number (for :func:`canonical_parts`)."""
+
+    def __init__(self, entry, number: int):
+        self._entry, self.number = entry, number
+
+    def __getattr__(self, name: str):
+        return getattr(self._entry, name)
+
+
 def entry_hash(entry: JournalEntry, postings: Sequence[Posting], codes: Sequence[str]) -> str:
     payload = entry.prev_hash + canonical_json(entry, postings, codes)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ledger import posting_state
 from ledger.errors import Conflict
 from ledger.models import Fund, JournalHead
 from ledger.models.journal import GENESIS_HASH
@@ -39,4 +40,5 @@ def get_fund(session: Session) -> Fund:
 
 
 def functional_currency(session: Session) -> str:
-    return get_fund(session).functional_currency
+    """Read once per transaction, with the chart (:func:`ledger.posting_state.context`)."""
+    return posting_state.functional(session)

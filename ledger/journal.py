@@ -20,20 +20,19 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import chain, events, validate
+from ledger import chain, events, posting_state, validate
 from ledger.access import Actor
-from ledger.errors import Conflict, IdempotencyConflict, Invalid, NotFound, PeriodClosed, Unbalanced
-from ledger.fund import functional_currency
-from ledger.locks import lock_books
-from ledger.models import Account, JournalEntry, Posting
+from ledger.errors import Conflict, IdempotencyConflict, Invalid, NotFound, Unbalanced
+from ledger.models import JournalEntry
 from ledger.models.base import utcnow
 from ledger.money import MAX_MINOR, Money, check_currency
-from ledger.periods import ensure_open
-from ledger.running import Leg, apply_balances
+from ledger.posting import PreparedEntry, write_entries
+from ledger.running import Leg, moves_of
 
 DIMENSIONS = ("case_id", "victim_id", "award_id", "asset_id")
 MAX_MEMO = 500
@@ -120,68 +119,121 @@ def post_entry(
     :class:`IdempotencyConflict`. A refusal for a closed month names
     ``date_field``, the caller's own name for the value date.
     """
-    if not isinstance(actor, Actor):
-        raise TypeError(f"post_entry needs an Actor, not {type(actor).__name__}")
-    functional = functional_currency(session)
-    legs = _validate(session, lines, functional)
-    _check_text(memo, event, actor.name, source, idempotency_key)
-    request = chain.request_fingerprint(value_date, memo, event, source, reverses, legs)
-
-    if idempotency_key is not None:
-        replay = _replay(session, idempotency_key, request)
-        if replay is not None:
-            return replay
-
-    head = lock_books(session)
-    # Checked again under the lock: a concurrent twin may have committed meanwhile.
-    if idempotency_key is not None:
-        replay = _replay(session, idempotency_key, request)
-        if replay is not None:
-            return replay
-    if reverses is not None:
-        _ensure_not_reversed(session, reverses)
-    try:
-        ensure_open(session, value_date)
-    except PeriodClosed as exc:
-        raise exc.on_field(date_field) from None
-    apply_balances(session, legs, functional, value_date)
-
-    entry = JournalEntry(
-        number=head.last_number + 1,
+    prepared = prepare_entry(
+        session,
+        author=actor,
         value_date=value_date,
-        posted_at=utcnow(),
+        memo=memo,
+        event=event,
+        lines=lines,
+        source=source,
+        reverses=reverses,
+        idempotency_key=idempotency_key,
+        date_field=date_field,
+    )
+    if isinstance(prepared, JournalEntry):
+        return prepared
+    return _write(session, [prepared])[0]
+
+
+def post_entries(session: Session, prepared: Sequence[PreparedEntry]) -> list[JournalEntry]:
+    """Post many prepared entries (:func:`prepare_entry`) in one go, under one lock: a
+    batch (an import, a historical load). The same entries, numbers, hashes and balances
+    as posting them one by one; all or nothing (one savepoint: a refusal of any entry
+    leaves none of them)."""
+    if not prepared:
+        return []
+    if len(prepared) == 1:
+        return _write(session, prepared)
+    with session.begin_nested():
+        return _write(session, prepared)
+
+
+def prepare_entry(
+    session: Session,
+    *,
+    author: Actor,
+    value_date: date,
+    memo: str,
+    event: str,
+    lines: Sequence[Line],
+    source: tuple[str, int] | None = None,
+    reverses: int | None = None,
+    idempotency_key: str | None = None,
+    date_field: str = "date",
+) -> PreparedEntry | JournalEntry:
+    """Everything of :func:`post_entry` that does not need the journal head: validation,
+    the posting rows, the canonical JSON but for the number. An entry already posted
+    under ``idempotency_key`` (the same one) is returned as it is. ``author`` is the
+    actor the entry is posted for (whose step audits it)."""
+    if not isinstance(author, Actor):
+        raise TypeError(f"post_entry needs an Actor, not {type(author).__name__}")
+    functional, chart = posting_state.context(session)
+    legs = _validate(chart, lines, functional)
+    _check_text(memo, event, author.name, source, idempotency_key)
+    request = chain.request_fingerprint(value_date, memo, event, source, reverses, legs)
+    if idempotency_key is not None:
+        replay = _replay(session, idempotency_key, request)
+        if replay is not None:
+            return replay
+    posted_at = utcnow()
+    postings = [
+        (
+            i,
+            leg.account.id,
+            leg.line.amount,
+            leg.original.minor,
+            leg.original.currency,
+            *(leg.dims[d] for d in DIMENSIONS),
+        )
+        for i, leg in enumerate(legs, start=1)
+    ]
+    entry = SimpleNamespace(
+        number=0,
+        value_date=value_date,
+        posted_at=posted_at,
         memo=memo,
         event=event,
         source_type=source[0] if source else None,
         source_id=source[1] if source else None,
         reverses=reverses,
-        created_by=actor.name,
+        created_by=author.name,
         idempotency_key=idempotency_key,
-        prev_hash=head.last_hash,
-        hash="",
     )
-    postings = [
-        Posting(
-            line=i,
-            account_id=leg.account.id,
-            amount=leg.line.amount,
-            original_amount=leg.original.minor,
-            currency=leg.original.currency,
-            **leg.dims,
+    rows = [
+        SimpleNamespace(
+            line=p[0],
+            amount=p[2],
+            original_amount=p[3],
+            currency=p[4],
+            **dict(zip(DIMENSIONS, p[5:], strict=True)),
         )
-        for i, leg in enumerate(legs, start=1)
+        for p in postings
     ]
-    codes = [leg.account.code for leg in legs]
-    entry.hash = chain.entry_hash(entry, postings, codes)
-    session.add(entry)
-    session.flush()
-    for posting in postings:
-        posting.entry_number = entry.number
-    session.add_all(postings)
-    head.last_number = entry.number
-    head.last_hash = entry.hash
-    session.flush()
-    return entry
+    parts = chain.canonical_parts(entry, rows, [leg.account.code for leg in legs])
+    return PreparedEntry(
+        value_date=value_date,
+        posted_at=posted_at,
+        memo=memo,
+        event=event,
+        source_type=entry.source_type,
+        source_id=entry.source_id,
+        reverses=reverses,
+        created_by=author.name,
+        idempotency_key=idempotency_key,
+        postings=postings,
+        moves=moves_of(legs, functional),
+        parts=parts,
+        request=request,
+        date_field=date_field,
+    )
+
+
+def _write(session: Session, prepared: Sequence[PreparedEntry]) -> list[JournalEntry]:
+    # Checked again under the lock: a concurrent twin may have committed meanwhile.
+    return write_entries(
+        session, prepared, replay=_replay, ensure_not_reversed=_ensure_not_reversed
+    )
 
 
 def reverse_entry(
@@ -248,11 +300,9 @@ def get_entry(session: Session, number: int) -> JournalEntry:
     return entry
 
 
-def _validate(session: Session, lines: Sequence[Line], functional: str) -> list[Leg]:
+def _validate(accounts: dict, lines: Sequence[Line], functional: str) -> list[Leg]:
     if len(lines) < 2:
         raise Unbalanced("an entry needs at least two postings", {"postings": ["at least two"]})
-    codes = {line.account for line in lines}
-    accounts = {a.code: a for a in session.scalars(select(Account).where(Account.code.in_(codes)))}
     legs: list[Leg] = []
     total = 0
     for i, line in enumerate(lines):

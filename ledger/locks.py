@@ -6,24 +6,20 @@ head row first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions
 already start with ``BEGIN IMMEDIATE``), which also fixes one lock order for
 the whole application, so there are no deadlocks. A fund's volume of writes
 is small; correctness of every payment is not negotiable.
+
+The lock is taken once per transaction: a step that posts an entry and records
+its audit event, or a batch of a thousand, sends the locking statement once
+(:mod:`ledger.posting_state` keeps what it read until the transaction ends).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.errors import Conflict
-from ledger.models import JournalHead
+from ledger.posting_state import Books, lock
 
 
-def lock_books(session: Session) -> JournalHead:
-    head = session.scalar(
-        select(JournalHead)
-        .where(JournalHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if head is None:
-        raise Conflict("the database is not initialised: run `fundledger init`")
-    return head
+def lock_books(session: Session) -> Books:
+    """Hold the books' lock for the rest of the transaction; the head as it is now
+    (``last_number``, ``last_hash``)."""
+    return lock(session)

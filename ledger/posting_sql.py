@@ -1,0 +1,305 @@
+"""The statements of the critical section, written by hand for both engines.
+
+Under the journal-head lock a posting sends as few statements as the engine
+allows, built as driver-level SQL (no ORM unit of work, no SQL compilation):
+
+- one *probe* reads whatever the lock holder does not know yet: the audit
+  log's tail and the latest closed month (once per transaction), the balances
+  a no-overdraft check needs, and the award subledger rows an entry touches;
+- one *write*: on PostgreSQL a single statement of data-modifying CTEs moves
+  the journal head, inserts the entries and their postings, adds to the account
+  balances (``UPDATE … FROM (VALUES …)``) and updates or inserts the subledger
+  rows; SQLite has no data-modifying CTEs, so there the same parts are one
+  statement each (``executemany`` for the rows).
+
+The database's own guards (the deferred "entry sums to zero" trigger, the
+closed-period and no-overdraft triggers, the append-only triggers) still run
+on every row these statements write.
+"""
+
+# The SQL below is assembled from constant column names, types and placeholders only;
+# every value travels as a bound parameter, so S608 does not apply.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+ENTRY_COLUMNS = (
+    "number",
+    "value_date",
+    "posted_at",
+    "memo",
+    "event",
+    "source_type",
+    "source_id",
+    "reverses",
+    "created_by",
+    "idempotency_key",
+    "prev_hash",
+    "hash",
+)
+POSTING_COLUMNS = (
+    "entry_number",
+    "line",
+    "account_id",
+    "amount",
+    "original_amount",
+    "currency",
+    "case_id",
+    "victim_id",
+    "award_id",
+    "asset_id",
+)
+AUDIT_COLUMNS = (
+    "id",
+    "occurred_at",
+    "actor",
+    "action",
+    "subject_type",
+    "subject_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+)
+#: PostgreSQL needs the types of parameters in a VALUES list it cannot infer.
+_ENTRY_TYPES = (
+    "INTEGER",
+    "DATE",
+    "TIMESTAMP",
+    "TEXT",
+    "VARCHAR",
+    "VARCHAR",
+    "INTEGER",
+    "INTEGER",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+)
+_POSTING_TYPES = (
+    "INTEGER",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "BIGINT",
+    "VARCHAR",
+    "INTEGER",
+    "INTEGER",
+    "INTEGER",
+    "INTEGER",
+)
+#: Rows per PostgreSQL statement in a batch (its parameters stay far below 65,535).
+CHUNK = 500
+
+
+@dataclass
+class Write:
+    """Everything one write sends: rows to insert, deltas to add, the head to move to."""
+
+    entries: list[tuple]
+    postings: list[tuple]
+    #: account id -> (functional delta, original delta, postings added)
+    accounts: dict[int, tuple[int, int, int]]
+    #: (account id, award id) -> (functional delta, original delta), rows that exist
+    subledger_updates: dict[tuple[int, int], tuple[int, int]]
+    #: (account id, award id) -> (currency, balance, original balance), new rows
+    subledger_inserts: dict[tuple[int, int], tuple[str, int, int]]
+    head: tuple[int, str]
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def probe(
+    session: Session,
+    *,
+    tail: bool,
+    accounts: Sequence[int],
+    subledgers: Sequence[tuple[int, int]],
+) -> tuple[tuple | None, dict[int, tuple[int, int]], dict[tuple[int, int], tuple[str, int, int]]]:
+    """One statement: (closed month, last audit id, last audit hash) if ``tail``, the
+    balances of ``accounts``, the subledger rows of ``subledgers`` that exist."""
+    pg = is_postgres(session)
+    mark = "%s" if pg else "?"
+    parts: list[str] = []
+    params: list = []
+    if tail:
+        parts.append(
+            "SELECT 0, CAST(NULL AS INTEGER), CAST(NULL AS INTEGER),"
+            " (SELECT max(month) FROM periods), (SELECT max(id) FROM audit_events),"
+            " CAST(NULL AS BIGINT), (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)"
+        )
+    if accounts:
+        parts.append(
+            "SELECT 1, account_id, CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), balance,"
+            " original_balance, CAST(NULL AS VARCHAR) FROM account_balances"
+            f" WHERE account_id IN ({', '.join([mark] * len(accounts))})"
+        )
+        params += list(accounts)
+    if subledgers:
+        where = " OR ".join([f"(account_id = {mark} AND award_id = {mark})"] * len(subledgers))
+        parts.append(
+            "SELECT 2, account_id, award_id, currency, balance, original_balance,"
+            f" CAST(NULL AS VARCHAR) FROM subledger_balances WHERE {where}"
+        )
+        for pair in subledgers:
+            params += list(pair)
+    found_tail = None
+    balances: dict[int, tuple[int, int]] = {}
+    rows: dict[tuple[int, int], tuple[str, int, int]] = {}
+    if not parts:
+        return found_tail, balances, rows
+    result = session.connection().exec_driver_sql(" UNION ALL ".join(parts), tuple(params))
+    for kind, a, b, s, x, y, h in result:
+        if kind == 0:
+            found_tail = (s, int(x or 0), h)
+        elif kind == 1:
+            balances[a] = (int(x), int(y))
+        else:
+            rows[(a, b)] = (s, int(x), int(y))
+    return found_tail, balances, rows
+
+
+def write(session: Session, work: Write) -> None:
+    if is_postgres(session):
+        for start in range(0, max(len(work.entries), 1), CHUNK):
+            _write_postgres(session, work, start)
+    else:
+        _write_sqlite(session, work)
+
+
+def _write_postgres(session: Session, work: Write, start: int) -> None:
+    """One statement per chunk of entries; the balances and the head go with the last."""
+    entries = work.entries[start : start + CHUNK]
+    numbers = {row[0] for row in entries}
+    postings = [p for p in work.postings if p[0] in numbers]
+    last = start + CHUNK >= len(work.entries)
+    params: list = []
+    ctes = []
+    if entries:
+        ctes.append(
+            f"e AS (INSERT INTO journal_entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
+            f"{_values(entries, _ENTRY_TYPES, params)} RETURNING 1)"
+        )
+        ctes.append(
+            f"p AS (INSERT INTO postings ({', '.join(POSTING_COLUMNS)}) VALUES "
+            f"{_values(postings, _POSTING_TYPES, params)} RETURNING 1)"
+        )
+    if last:
+        number, hash_ = work.head
+        ctes.append(
+            "h AS (UPDATE journal_head SET last_number = %s, last_hash = %s WHERE id = 1"
+            " RETURNING 1)"
+        )
+        params += [number, hash_]
+        if work.accounts:
+            rows = [(a, *d) for a, d in sorted(work.accounts.items())]
+            ctes.append(
+                "b AS (UPDATE account_balances AS t SET balance = t.balance + v.d,"
+                " original_balance = t.original_balance + v.o, postings = t.postings + v.n"
+                f" FROM (VALUES {_values(rows, ('INTEGER', 'BIGINT', 'BIGINT', 'BIGINT'), params)})"
+                " AS v(id, d, o, n) WHERE t.account_id = v.id RETURNING 1)"
+            )
+        if work.subledger_updates:
+            rows = [(*k, *d) for k, d in sorted(work.subledger_updates.items())]
+            types = ("INTEGER", "INTEGER", "BIGINT", "BIGINT")
+            ctes.append(
+                "s AS (UPDATE subledger_balances AS t SET balance = t.balance + v.d,"
+                " original_balance = t.original_balance + v.o"
+                f" FROM (VALUES {_values(rows, types, params)}) AS v(a, w, d, o)"
+                " WHERE t.account_id = v.a AND t.award_id = v.w RETURNING 1)"
+            )
+        if work.subledger_inserts:
+            rows = [(*k, *v) for k, v in sorted(work.subledger_inserts.items())]
+            types = ("INTEGER", "INTEGER", "VARCHAR", "BIGINT", "BIGINT")
+            ctes.append(
+                "i AS (INSERT INTO subledger_balances"
+                " (account_id, award_id, currency, balance, original_balance)"
+                f" VALUES {_values(rows, types, params)} RETURNING 1)"
+            )
+    if not ctes:
+        return
+    session.connection().exec_driver_sql(f"WITH {', '.join(ctes)} SELECT 1", tuple(params))
+
+
+def _values(rows: Sequence[tuple], types: Sequence[str], params: list) -> str:
+    one = "(" + ", ".join(f"CAST(%s AS {t})" for t in types) + ")"
+    for row in rows:
+        params.extend(row)
+    return ", ".join([one] * len(rows))
+
+
+def _write_sqlite(session: Session, work: Write) -> None:
+    connection = session.connection()
+    run = connection.exec_driver_sql
+    if work.entries:
+        run(
+            f"INSERT INTO journal_entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
+            f"({', '.join('?' * len(ENTRY_COLUMNS))})",
+            [_sqlite_row(row) for row in work.entries],
+        )
+        run(
+            f"INSERT INTO postings ({', '.join(POSTING_COLUMNS)}) VALUES "
+            f"({', '.join('?' * len(POSTING_COLUMNS))})",
+            work.postings,
+        )
+    run("UPDATE journal_head SET last_number = ?, last_hash = ? WHERE id = 1", work.head)
+    if work.accounts:
+        rows = [(a, *d) for a, d in sorted(work.accounts.items())]
+        run(
+            f"WITH v(id, d, o, n) AS (VALUES {', '.join(['(?, ?, ?, ?)'] * len(rows))})"
+            " UPDATE account_balances SET balance = account_balances.balance + v.d,"
+            " original_balance = account_balances.original_balance + v.o,"
+            " postings = account_balances.postings + v.n"
+            " FROM v WHERE account_balances.account_id = v.id",
+            tuple(x for row in rows for x in row),
+        )
+    if work.subledger_updates:
+        run(
+            "UPDATE subledger_balances SET balance = balance + ?,"
+            " original_balance = original_balance + ? WHERE account_id = ? AND award_id = ?",
+            [(*d, *k) for k, d in sorted(work.subledger_updates.items())],
+        )
+    if work.subledger_inserts:
+        run(
+            "INSERT INTO subledger_balances"
+            " (account_id, award_id, currency, balance, original_balance) VALUES (?, ?, ?, ?, ?)",
+            [(*k, *v) for k, v in sorted(work.subledger_inserts.items())],
+        )
+
+
+def insert_audit_events(session: Session, rows: list[tuple]) -> None:
+    """The audit log's new rows, in one statement (``executemany``)."""
+    pg = is_postgres(session)
+    mark = "%s" if pg else "?"
+    sql = (
+        f"INSERT INTO audit_events ({', '.join(AUDIT_COLUMNS)}) VALUES "
+        f"({', '.join([mark] * len(AUDIT_COLUMNS))})"
+    )
+    if not pg:
+        rows = [_sqlite_row(row) for row in rows]
+    connection = session.connection()
+    if len(rows) == 1:
+        connection.exec_driver_sql(sql, rows[0])
+    else:
+        connection.exec_driver_sql(sql, rows)
+
+
+def _sqlite_row(row: tuple) -> tuple:
+    """Dates and times as SQLAlchemy's SQLite types store them (ISO text)."""
+    return tuple(_sqlite_value(v) for v in row)
+
+
+def _sqlite_value(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
