@@ -23,6 +23,8 @@ class VerifySchema(Schema):
     ok = fields.Boolean()
     entries = fields.Integer()
     head_hash = fields.String()
+    #: How many signed checkpoints (the fund's own log) the chains were proved to extend.
+    checkpoints = fields.Integer()
     problems = fields.List(fields.String())
 
 
@@ -51,7 +53,8 @@ class Verify(MethodView):
     def get(self):
         """Recompute the hash chains, every entry's sum, the numbering and the balances, and
         check every register row (awards, payments, assets, receipts…) against the entries
-        and audit events that moved it: the same check as ``fundledger verify``."""
+        and audit events that moved it, and prove the chains still extend every signed
+        checkpoint of the fund's log: the same check as ``fundledger verify``."""
         return verify_books(db.session(), actor()).as_json()
 
 
