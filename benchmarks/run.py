@@ -116,7 +116,7 @@ def main() -> int:
                 outcome.about = module.__doc__ or ""
                 outcomes.append(outcome)
                 for f in outcome.figures:
-                    reference = number(f.reference_value, f.unit)
+                    reference = number(f.reference_value, f.reference_unit or f.unit)
                     ctx.log(
                         f"  = {f.measure}: {number(f.value, f.unit)} (ref {reference}; {f.met})"
                     )
@@ -127,7 +127,7 @@ def main() -> int:
             dropped = drop_scratch_databases()
             ctx.log(f"# dropped {', '.join(dropped) or 'nothing'}")
     facts["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    write(args.output, render(outcomes, facts, quick=args.quick, command=command))
+    write(args.output, render(outcomes, facts, sizes=sizes, quick=args.quick, command=command))
     ctx.log(f"# wrote {args.output}")
     return 1 if any(o.error for o in outcomes) else 0
 

@@ -7,6 +7,8 @@ as it is (the links to STATEMENTS.md, DASHBOARD.md, PDF.md and the earlier resul
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import asdict
 from pathlib import Path
 
 from bench.common import Figure, Outcome
@@ -59,7 +61,9 @@ def summary_table(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
-def render(outcomes: list[Outcome], facts: dict[str, str], *, quick: bool, command: str) -> str:
+def render(
+    outcomes: list[Outcome], facts: dict[str, str], *, sizes, quick: bool, command: str
+) -> str:
     mode = (
         "**QUICK PASS** (`--quick`: small sizes, short bursts) on a **shared, loaded "
         "machine** (other sessions were building and testing on the same 2 cores): these "
@@ -78,6 +82,10 @@ def render(outcomes: list[Outcome], facts: dict[str, str], *, quick: bool, comma
         "interleaved with its subject (reference, subject, reference, subject…); every "
         "figure is the median of the runs listed under its measure.",
         "",
+        "Sizes: "
+        + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in asdict(sizes).items())
+        + ".",
+        "",
         *summary_table(outcomes),
         "",
         "## Machine and versions",
@@ -94,7 +102,8 @@ def render(outcomes: list[Outcome], facts: dict[str, str], *, quick: bool, comma
             f"(`benchmarks/bench/{outcome.name}.py`, {outcome.seconds:.0f} s)",
             "",
         ]
-        about = outcome.about.replace("``", "`").strip().split("\n\n", 1)
+        about = re.sub(r":(?:func|mod|class|data):", "", outcome.about.replace("``", "`"))
+        about = about.strip().split("\n\n", 1)
         if len(about) == 2:  # the first paragraph is the title again
             lines += [about[1], ""]
         if outcome.error:
