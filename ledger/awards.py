@@ -30,7 +30,7 @@ from ledger.access import Actor
 from ledger.chart import AWARDS_PAYABLE, COMPENSATION
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.fund import functional_currency
-from ledger.fx import to_functional
+from ledger.fx import convert, rate_on, to_functional
 from ledger.journal import debit_credit, post_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
@@ -81,9 +81,9 @@ def register_award(
     )
     facts = _lookup(session, request)
     functional = functional_currency(session)
-    value = _checked(session, request, facts, functional)
+    value = award_value(session, request, facts, functional)
     award = _insert_award(session, actor, request, value, facts)
-    post_entry(session, actor=actor, date_field="ordered_on", **_entry_of(award, facts))
+    post_entry(session, actor=actor, date_field="ordered_on", **award_entry(award, facts))
     _audit(session, actor, events.AWARD_REGISTERED, award, None)
     return award
 
@@ -111,7 +111,7 @@ class AwardFacts:
 
 def _lookup(session: Session, request: AwardRequest) -> AwardFacts:
     """The case, the victim's code and an earlier award of the order: one statement."""
-    case_id, victim_id = _valid_id(request.case_id), _valid_id(request.victim_id)
+    case_id, victim_id = valid_id(request.case_id), valid_id(request.victim_id)
     row = session.execute(
         select(
             select(Case.opened_on).where(Case.id == case_id).scalar_subquery(),
@@ -125,15 +125,22 @@ def _lookup(session: Session, request: AwardRequest) -> AwardFacts:
     return AwardFacts(*row)
 
 
-def _valid_id(value: object) -> int:
+def valid_id(value: object) -> int:
     """An id as :func:`ledger.lookup.fetch` accepts it, else 0 (which matches no row)."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
         return value
     return 0
 
 
-def _checked(session: Session, request: AwardRequest, facts: AwardFacts, functional: str) -> int:
-    """Refuse the award as :func:`register_award` must; its functional value."""
+def award_value(
+    session: Session,
+    request: AwardRequest,
+    facts: AwardFacts,
+    functional: str,
+    rates: dict | None = None,
+) -> int:
+    """Refuse the award as :func:`register_award` must; its functional value (``rates``:
+    the rates a batch has looked up already, by currency and day)."""
     if facts.case_reference is None:
         raise Invalid.field("case_id", f"case {request.case_id} does not exist")
     if facts.victim_code is None:
@@ -142,7 +149,15 @@ def _checked(session: Session, request: AwardRequest, facts: AwardFacts, functio
         raise Invalid.field("ordered_on", "cannot be before the case was opened")
     if facts.duplicate is not None:
         raise _duplicate(facts.duplicate, request.order_reference, facts.victim_code)
-    value = to_functional(session, request.amount, request.ordered_on, functional)
+    amount, day = request.amount, request.ordered_on
+    if rates is None or amount.currency == functional:
+        value = to_functional(session, amount, day, functional)
+    else:
+        if (amount.currency, day) not in rates:
+            rates[(amount.currency, day)] = rate_on(
+                session, amount.currency, day, "amount.currency"
+            )
+        value = convert(amount, rates[(amount.currency, day)].rate, functional).minor
     if value <= 0:
         raise Invalid.field("amount.amount", "is worth less than one functional minor unit")
     return value
@@ -206,7 +221,7 @@ def persistent_award(session: Session, award_id: int, row: dict) -> Award:
     return award
 
 
-def _entry_of(award: Award, facts: AwardFacts) -> dict:
+def award_entry(award: Award, facts: AwardFacts) -> dict:
     """The entry an award's registration posts: 5000 / 2000 at its functional value."""
     amount = Money(award.amount_minor, award.currency)
     return {

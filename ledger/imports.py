@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import awards, cash, validate
+from ledger import awards, batch_awards, cash, validate
 from ledger.access import Actor
 from ledger.errors import Invalid, LedgerError
 from ledger.models import Case, Victim
@@ -125,6 +125,8 @@ def run_import(
     if frame.empty:
         result.problems.append(Problem(2, "", "the file has no rows"))
         return result
+    if kind == "awards":
+        return _import_awards(session, frame, actor, layout, result)
     for index, raw in enumerate(frame.to_dict("records"), start=2):
         row = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items()}
         try:
@@ -133,6 +135,67 @@ def run_import(
         except LedgerError as exc:
             result.problems.extend(_problems(index, exc, layout))
     return result
+
+
+def _import_awards(session, frame, actor: Actor, layout: Layout, result: ImportResult):
+    """Awards as one batch (:mod:`ledger.batch_awards`): every row checked as
+    :func:`ledger.awards.register_award` would, the problems of every row reported,
+    and only a file without any is registered, in one go under one lock."""
+    rows = [
+        {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items()}
+        for raw in frame.to_dict("records")
+    ]
+    cases = _ids_by(session, Case.reference, Case.id, {r.get("case_reference", "") for r in rows})
+    victims = _ids_by(session, Victim.code, Victim.id, {r.get("victim_code", "") for r in rows})
+    requests, spreadsheet_rows = [], []
+    for index, row in enumerate(rows, start=2):
+        try:
+            values = _fields(
+                case_id=lambda row=row: _known(cases, row, "case_reference", "no case"),
+                victim_id=lambda row=row: _known(victims, row, "victim_code", "no victim"),
+                order_reference=lambda row=row: validate.text(
+                    "order_reference", row.get("order_reference", ""), max_length=100
+                ),
+                ordered_on=lambda row=row: _date(row, "ordered_on"),
+                amount=lambda row=row: _money(row),
+            )
+        except LedgerError as exc:
+            result.problems.extend(_problems(index, exc, layout))
+            continue
+        requests.append(awards.AwardRequest(**values))
+        spreadsheet_rows.append(index)
+    try:
+        plan = batch_awards.check_awards(session, requests, author=actor)
+    except LedgerError as exc:  # not allowed at all: every row says so
+        for index in spreadsheet_rows:
+            result.problems.extend(_problems(index, exc, layout))
+        return result
+    for position, exc in plan.refusals.items():
+        result.problems.extend(_problems(spreadsheet_rows[position], exc, layout))
+    if result.problems:
+        result.problems.sort(key=lambda p: p.row)
+        return result
+    result.ids = [award.id for award in batch_awards.take_awards(session, plan, author=actor)]
+    return result
+
+
+def _ids_by(session: Session, key, column, wanted: set[str]) -> dict[str, int]:
+    wanted = sorted(w for w in wanted if w)
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        rows = session.execute(select(key, column).where(key.in_(chunk)))
+        found.update({name: record_id for name, record_id in rows})
+    return found
+
+
+def _known(ids: dict[str, int], row: dict, column: str, missing: str) -> int:
+    text = row.get(column, "")
+    if not text:
+        raise Invalid.field(column, "is required")
+    if text not in ids:
+        raise Invalid.field(column, f"{missing} {text}")
+    return ids[text]
 
 
 def _problems(row: int, exc: LedgerError, layout: Layout) -> list[Problem]:
