@@ -113,13 +113,16 @@ def render(
         "## How to run",
         "",
         "```sh",
-        ".venv/bin/python benchmarks/run.py            # the full sizes (2.5M postings…)",
+        ".venv/bin/python benchmarks/run.py            # the full sizes (2.5M postings…): long",
         ".venv/bin/python benchmarks/run.py --quick    # a 2-4 minute pass, small sizes",
         ".venv/bin/python benchmarks/run.py --only posting_postgresql verify_speed",
         "```",
         "",
         "PostgreSQL at 127.0.0.1:5432 (user postgres, trust); the run creates its databases "
-        "(`fl_h4_*`) and drops them at the end; gunicorn listens on 127.0.0.1:5200-5201.",
+        "(`fl_h4_*`) and drops them at the end; gunicorn listens on 127.0.0.1:5200-5201. "
+        "The full run is the same code with the sizes of `bench.common.FULL`; at the "
+        "speeds above it takes the better part of an hour (the 2.5M-posting build and "
+        "three 10,000-row imports dominate): run it on a quiet machine.",
         "",
     ]
     return "\n".join(lines)
