@@ -1,6 +1,8 @@
-"""Schemas shared by several resources: money, pages, problems, empty bodies."""
+"""Schemas shared by several resources: money, pages, problems, empty bodies, downloads."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from marshmallow import Schema, fields, validate
 
@@ -48,3 +50,21 @@ class ProblemSchema(Schema):
 
 class NoBody(Schema):
     """An action that takes no input: an empty body (or ``{}``), nothing else."""
+
+
+def download_response(description: str, media_types: Iterable[str]) -> dict:
+    """How a download's success is documented: each media type it may have, so that a
+    contract tool checks the type answered (``@blp.response`` alone documents none).
+
+    Used as ``@blp.doc(responses={"200": download_response(...)})``. A JSON download
+    is an object; the others are bytes (``text/csv; charset=utf-8`` is ``text/csv``).
+    """
+    content = {}
+    for media_type in media_types:
+        bare = media_type.split(";")[0].strip()
+        schema = {"type": "object"} if bare == "application/json" else BINARY
+        content[bare] = {"schema": schema}
+    return {"description": description, "content": content}
+
+
+BINARY = {"type": "string", "format": "binary"}

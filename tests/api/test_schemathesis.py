@@ -46,6 +46,8 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import func, select
 
 from ledger.models import Base, JournalHead
+from reports.journal_export import FORMATS as EXPORT_FORMATS
+from reports.render import FORMATS as STATEMENT_FORMATS
 from tests.api.fund import ADMIN, API, AUDITOR, COURT, build_fund, fast_tokens
 from tests.conftest import BACKEND, auth
 
@@ -96,6 +98,22 @@ def error_is_a_problem(ctx, response, case) -> None:
     ), body
 
 
+def download_is_what_was_asked(ctx, response, case) -> None:
+    """A statement or a journal export has the media type of the format asked for (the
+    document lists no media type for these downloads, so schemathesis checks none)."""
+    if response.status_code != 200:
+        return
+    query = case.query or {}
+    if case.operation.label == "GET " + API + "/reports/{slug}":
+        expected = STATEMENT_FORMATS[query.get("format", "json")]
+    elif case.operation.label == "GET " + API + "/exports/journal":
+        expected = EXPORT_FORMATS[query["format"]][0]
+    else:
+        return
+    media_type = response.headers.get("content-type", [""])[0].split(";")[0].strip()
+    assert media_type == expected.split(";")[0], f"{media_type!r}, asked {expected!r}"
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -103,6 +121,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
     error_is_a_problem,
+    download_is_what_was_asked,
 ]
 #: Invalid input must moreover be refused (a 4xx, not a 2xx).
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
