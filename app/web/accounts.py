@@ -17,8 +17,7 @@ from wtforms.validators import InputRequired, Length
 
 from app import db
 from app.statements import report_request
-from app.streaming import statement_download
-from app.web.downloads import TABLE_FORMATS
+from app.web.downloads import TABLE_FORMATS, streamed
 from app.web.forms import DayField, FilterForm, Form, options
 from app.web.pages import done, page_request, refused, render
 from app.web.sessions import current_actor, requires
@@ -28,9 +27,6 @@ from ledger.errors import LedgerError
 from ledger.models.accounts import ACCOUNT_TYPES
 from ledger.reads import choices
 from ledger.reads import journal as reads
-from reports.context import ReportRequest
-from reports.render import render as render_statement
-from reports.statements import build_statement
 
 bp = Blueprint("accounts", __name__)
 
@@ -51,20 +47,6 @@ class AccountForm(Form):
 class LedgerFilters(FilterForm):
     date_from = DayField(_l("From"), optional=True)
     date_to = DayField(_l("To"), optional=True)
-
-
-def _streamed(slug: str, asked: ReportRequest, fmt: str):
-    """A statement streamed from its own read-only session (it outlives the request's),
-    closed after the last byte: the general ledger of a busy account is long. It is named
-    as every statement is (slug, period, journal head)."""
-    session = db.report_session()
-    try:
-        statement = build_statement(session, slug, asked)
-        pieces = render_statement(statement, fmt)
-    except BaseException:
-        session.close()
-        raise
-    return statement_download(statement, pieces, fmt, session)
 
 
 @bp.route("/accounts")
@@ -108,6 +90,6 @@ def show(code: str):
     fmt = request.args.get("format")
     if fmt in TABLE_FORMATS:
         asked = report_request(actor, account=code, **dates)
-        return _streamed("general-ledger", asked, fmt)
+        return streamed("general-ledger", asked, fmt)
     ledger = reads.account_ledger(session, actor, code, page_request(per_page=50), **dates)
     return render("accounts/show.html", form=filters, account=ledger.account, ledger=ledger)

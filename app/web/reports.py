@@ -26,7 +26,7 @@ from wtforms import SelectField, ValidationError
 
 from app import db
 from app.statements import report_request
-from app.streaming import statement_download
+from app.web.downloads import streamed
 from app.web.forms import DayField, FilterForm, apply_refusal, options
 from app.web.pages import render
 from app.web.sessions import current_actor, requires
@@ -36,8 +36,7 @@ from ledger.reads.period_pages import statement_choices
 from ledger.validate import today_utc
 from reports.context import fiscal_year_begin
 from reports.render import FORMATS
-from reports.render import render as render_statement
-from reports.statements import BUILDERS, build_statement
+from reports.statements import BUILDERS
 
 bp = Blueprint("reports", __name__)
 
@@ -243,20 +242,13 @@ def statement(slug: str):
         victim_id=form.victim_id.data,
         case_id=form.case_id.data,
     )
-    session = db.report_session()
     try:
-        built = build_statement(session, slug, asked)
-        pieces = render_statement(built, fmt)
+        return streamed(slug, asked, fmt)
     except LedgerError as exc:
-        session.close()
         if exc.kind == FORBIDDEN:
             raise
         apply_refusal(form, _beside_choice(slug, exc), ALIASES)
         return _page(form)
-    except BaseException:
-        session.close()
-        raise
-    return statement_download(built, pieces, fmt, session)
 
 
 def _beside_choice(slug: str, exc: LedgerError) -> LedgerError:
