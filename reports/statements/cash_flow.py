@@ -46,10 +46,10 @@ from ledger.balances import balances_as_of
 from ledger.closing import is_closing_entry
 from ledger.models import Account, JournalEntry, Posting
 from ledger.money import Money
-from reports.context import ReportRequest, make_meta
+from reports.context import ReportRequest
 from reports.formatting import money_text
 from reports.statement import Meta, Statement
-from reports.statements.comparative import comparatives_note, compared, prior_period
+from reports.statements.comparative import comparatives_note, compared
 from reports.statements.financial import (
     LINE_COLUMNS,
     activity,
@@ -57,7 +57,7 @@ from reports.statements.financial import (
     chart_accounts,
     dated,
     opening_balances_for,
-    period_of,
+    period_compared,
     result,
     when_span,
 )
@@ -291,12 +291,10 @@ def cash_flow(session: Session, request: ReportRequest) -> Statement:
     """Cash flows of a period by the direct method, from opening to closing cash, by operating,
     investing and financing activity, and the reconciliation of the surplus; beside the same
     span one year earlier."""
-    meta = make_meta(session, request, point_in_time=False)
-    date_from, date_to = period_of(meta)
-    earlier = prior_period(date_from, date_to)
     accounts = chart_accounts(session)
-    now = flows_of(session, accounts, date_from, date_to)
-    then = flows_of(session, accounts, *earlier)
+    meta, (date_from, date_to), earlier, now, then = period_compared(
+        session, request, lambda start, end: flows_of(session, accounts, start, end)
+    )
 
     def line(label: str, current: int, prior: int, style: str | None = None) -> dict:
         row = {"line": label, **both(current, prior)}

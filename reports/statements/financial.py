@@ -31,8 +31,9 @@ Figures are integer functional minor units, shown on their normal side
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -79,6 +80,27 @@ def period_of(meta: Meta) -> tuple[date, date]:
     if meta.date_from is not None and meta.date_from > meta.date_to:
         raise Invalid.field("from", f"must not be after to ({meta.date_to.isoformat()})")
     return meta.date_from, meta.date_to
+
+
+class Compared(NamedTuple):
+    """A period statement's span and the same span a year earlier, and its figures for each."""
+
+    meta: Meta
+    span: tuple[date, date]
+    earlier: tuple[date, date]
+    now: Any
+    then: Any
+
+
+def period_compared(
+    session: Session, request: ReportRequest, figures: Callable[[date, date], Any]
+) -> Compared:
+    """The period asked for beside the same span one year earlier, with ``figures`` computed
+    the same way for both: the comparatives rule every period statement follows (IPSAS 1)."""
+    meta = make_meta(session, request, point_in_time=False)
+    span = period_of(meta)
+    earlier = prior_period(*span)
+    return Compared(meta, span, earlier, figures(*span), figures(*earlier))
 
 
 def opening_balances_for(session: Session, date_from: date | None) -> dict[str, int]:
@@ -281,12 +303,10 @@ def _seizure_notes(seized: dict[str, tuple[int, int]], as_of: date, meta: Meta) 
 def financial_performance(session: Session, request: ReportRequest) -> Statement:
     """Revenue and expenses of a period, without the year-end closing entries, beside the same
     span one year earlier."""
-    meta = make_meta(session, request, point_in_time=False)
-    date_from, date_to = period_of(meta)
-    earlier = prior_period(date_from, date_to)
     accounts = chart_accounts(session)
-    now = activity(session, date_from, date_to)
-    then = activity(session, *earlier)
+    meta, (date_from, date_to), earlier, now, then = period_compared(
+        session, request, lambda start, end: activity(session, start, end)
+    )
     rows: list[dict] = []
 
     def section(kind: str, heading: str, total_label: str) -> tuple[int, int]:

@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session
 from ledger.balances import balances_as_of
 from ledger.chart import FUND_BALANCE
 from ledger.models import Account
-from reports.context import ReportRequest, make_meta
+from reports.context import ReportRequest
 from reports.statement import Column, Statement
-from reports.statements.comparative import PRIOR, prior_period, span_title
+from reports.statements.comparative import PRIOR, span_title
 from reports.statements.financial import (
     activity,
     chart_accounts,
     dated,
     net_asset_accounts,
     opening_balances_for,
-    period_of,
+    period_compared,
     result,
     when_span,
 )
@@ -119,12 +119,10 @@ def _net_asset_rows(f: dict[str, int], date_from: date, date_to: date, *, last: 
 def net_assets(session: Session, request: ReportRequest) -> Statement:
     """Opening net assets, the period's surplus, other movements, closing net assets: the prior
     period's block of rows, then the current period's."""
-    meta = make_meta(session, request, point_in_time=False)
-    date_from, date_to = period_of(meta)
-    earlier = prior_period(date_from, date_to)
     accounts = chart_accounts(session)
-    now = net_asset_changes(session, accounts, date_from, date_to)
-    then = net_asset_changes(session, accounts, *earlier)
+    meta, (date_from, date_to), earlier, now, then = period_compared(
+        session, request, lambda start, end: net_asset_changes(session, accounts, start, end)
+    )
     rows = _net_asset_rows(then, *earlier, last=False) + _net_asset_rows(
         now, date_from, date_to, last=True
     )
