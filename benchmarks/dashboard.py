@@ -198,6 +198,22 @@ def _victims_by_actor():
         victims.register_victim = original
 
 
+def open_cases(session, actor) -> None:
+    """The 12 cases of :data:`CASES` through the real service, numbered 1 to 12 as the
+    postings of ``large_statements.build_fund`` name them."""
+    for i, (reference, jurisdiction) in enumerate(CASES, start=1):
+        case = cases.open_case(
+            session,
+            actor=actor,
+            reference=reference,
+            court="Benchmark District Court",
+            title=f"Benchmark case {i}",
+            jurisdiction=jurisdiction,
+            opened_on=date(2023, 6, 1),
+        )
+        assert case.id == i, "the builder's postings name cases 1 to 12"
+
+
 def enrich(url: str) -> dict:
     """Registers, a foreign bank, payments in every state, closed months, a check."""
     engine = make_engine(url)
@@ -206,17 +222,7 @@ def enrich(url: str) -> dict:
     with factory.begin() as session:
         for name, role in ((ADMIN, ADMINISTRATOR), (SECOND, ADMINISTRATOR)):
             create_user(session, OPERATOR, name, role, PASSWORD)
-        for i, (reference, jurisdiction) in enumerate(CASES, start=1):
-            case = cases.open_case(
-                session,
-                actor=OPERATOR,
-                reference=reference,
-                court="Benchmark District Court",
-                title=f"Benchmark case {i}",
-                jurisdiction=jurisdiction,
-                opened_on=date(2023, 6, 1),
-            )
-            assert case.id == i, "the builder's postings name cases 1 to 12"
+        open_cases(session, OPERATOR)
     with engine.begin() as connection:
         registered = _insert_awards(connection)
         paid = _insert_paid_disbursements(connection)
