@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=250_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--before-rev", default="d41c0b9")
+    parser.add_argument("--out", type=Path, help="also write the JSON report here")
     args = parser.parse_args()
     built = large_statements.fund(args.database_url, args.postings, False)
     engine = make_engine(built["url"])
@@ -150,6 +151,8 @@ def main() -> None:
     }
     engine.dispose()
     print(json.dumps(report, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

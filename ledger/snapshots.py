@@ -61,6 +61,39 @@ def _dated(query, after: date | None, through: date):
     return query if after is None else query.where(JournalEntry.value_date > after)
 
 
+def _postings_dated(
+    session: Session, query, after: date | None, through: date, *, joined: bool = True
+):
+    """``query`` limited to the postings of entries dated in (after, through], or None when
+    there are none. ``joined``: the query already joins the postings with their entries;
+    otherwise it reads postings alone and the join is added only if it is needed.
+
+    After a snapshot the date range is one period, so the query is bounded by the lowest
+    and highest entry number dated in it, found with their count in one index-only range
+    of ``ix_journal_entries_value_date_number``. With those literal bounds the planner
+    reads that range of ``uq_postings_entry_number_line`` (with the dates alone,
+    PostgreSQL hashes every posting ever made). When every number in the range is dated
+    in it (entries posted in date order, the usual case: numbers are gapless) the bounds
+    say exactly which postings count and the entries need not be read at all; otherwise
+    the dates still decide."""
+    if after is None:
+        if not joined:
+            query = query.join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        return _dated(query, after, through)
+    counted = select(
+        func.min(JournalEntry.number), func.max(JournalEntry.number), func.count()
+    ).select_from(JournalEntry)
+    low, high, count = session.execute(_dated(counted, after, through)).one()
+    if low is None:
+        return None
+    query = query.where(Posting.entry_number.between(low, high))
+    if count == high - low + 1:
+        return query
+    if not joined:
+        query = query.join(JournalEntry, JournalEntry.number == Posting.entry_number)
+    return _dated(query.where(JournalEntry.number.between(low, high)), after, through)
+
+
 def month_movements(session: Session, after: date | None, through: date):
     """Per month dated in (after, through]: entry counts, account and award-subledger moves.
 
@@ -74,37 +107,47 @@ def month_movements(session: Session, after: date | None, through: date):
     )
     joined = select().join_from(Posting, JournalEntry, JournalEntry.number == Posting.entry_number)
     accounts: dict[str, dict] = defaultdict(dict)
-    for account_id, month, amount, original, count in session.execute(
-        _dated(
-            joined.add_columns(
-                Posting.account_id,
-                bucket,
-                summed(Posting.amount),
-                summed(Posting.original_amount),
-                func.count(),
-            ),
-            after,
-            through,
-        ).group_by(Posting.account_id, bucket)
-    ):
+    by_account = _postings_dated(
+        session,
+        joined.add_columns(
+            Posting.account_id,
+            bucket,
+            summed(Posting.amount),
+            summed(Posting.original_amount),
+            func.count(),
+        ),
+        after,
+        through,
+    )
+    rows = (
+        []
+        if by_account is None
+        else session.execute(by_account.group_by(Posting.account_id, bucket))
+    )
+    for account_id, month, amount, original, count in rows:
         accounts[month][account_id] = (int(amount), int(original), int(count))
     subledgers: dict[str, dict] = defaultdict(dict)
-    for account_id, award_id, month, currency, amount, original in session.execute(
-        _dated(
-            joined.join(Account, Account.id == Posting.account_id)
-            .add_columns(
-                Posting.account_id,
-                Posting.award_id,
-                bucket,
-                func.min(Posting.currency),
-                summed(Posting.amount),
-                summed(Posting.original_amount),
-            )
-            .where(Account.overdraft_scope == "award", Posting.award_id.is_not(None)),
-            after,
-            through,
-        ).group_by(Posting.account_id, Posting.award_id, bucket)
-    ):
+    by_award = _postings_dated(
+        session,
+        joined.join(Account, Account.id == Posting.account_id)
+        .add_columns(
+            Posting.account_id,
+            Posting.award_id,
+            bucket,
+            func.min(Posting.currency),
+            summed(Posting.amount),
+            summed(Posting.original_amount),
+        )
+        .where(Account.overdraft_scope == "award", Posting.award_id.is_not(None)),
+        after,
+        through,
+    )
+    rows = (
+        []
+        if by_award is None
+        else session.execute(by_award.group_by(Posting.account_id, Posting.award_id, bucket))
+    )
+    for account_id, award_id, month, currency, amount, original in rows:
         subledgers[month][(account_id, award_id)] = (currency, int(amount), int(original))
     return entries, accounts, subledgers
 
@@ -255,15 +298,13 @@ def account_totals_as_of(
             stored = stored.where(BalanceSnapshot.account_id == account_id)
         for key, balance in session.execute(stored):
             totals[key] += balance
-    since = (
-        select(Posting.account_id, summed(Posting.amount))
-        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
-        .group_by(Posting.account_id)
-    )
+    since = select(Posting.account_id, summed(Posting.amount)).group_by(Posting.account_id)
     if account_id is not None:
         since = since.where(Posting.account_id == account_id)
-    since = _dated(since, month_end(month) if month else None, as_of)
-    for key, amount in session.execute(since):
+    since = _postings_dated(
+        session, since, month_end(month) if month else None, as_of, joined=False
+    )
+    for key, amount in [] if since is None else session.execute(since):
         totals[key] += int(amount)
     return dict(totals)
 
@@ -302,14 +343,15 @@ def subledger_totals_as_of(session: Session, account_id: int, as_of: date) -> di
             )
         ):
             totals[award_id] += balance
-    since = _dated(
+    since = _postings_dated(
+        session,
         select(Posting.award_id, summed(Posting.amount))
-        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
         .where(Posting.account_id == account_id, Posting.award_id.is_not(None))
         .group_by(Posting.award_id),
         month_end(month) if month else None,
         as_of,
+        joined=False,
     )
-    for award_id, amount in session.execute(since):
+    for award_id, amount in [] if since is None else session.execute(since):
         totals[award_id] += int(amount)
     return dict(totals)
