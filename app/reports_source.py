@@ -115,13 +115,13 @@ class ReportSources:
 
     def _primary_lsn(self) -> str | None:
         """The primary's WAL position now (None on SQLite, which has none)."""
-        with self.primary.kw["bind"].connect() as primary:
+        with _asking(self.primary) as primary:
             if primary.dialect.name != "postgresql":
                 return None
             return str(primary.scalar(text("SELECT pg_current_wal_lsn()")))
 
     def _primary_marks(self) -> Position:
-        with self.primary.kw["bind"].connect() as primary:
+        with _asking(self.primary) as primary:
             return Position(None, _marks(primary))
 
     def _wait(self, primary_lsn: str | None, started: float) -> tuple[bool, Position, Position]:
@@ -135,7 +135,7 @@ class ReportSources:
         assert self.replica is not None
         wanted: Position | None = None
         pause = _FIRST_PAUSE
-        with self.replica.kw["bind"].connect() as replica:
+        with _asking(self.replica) as replica:
             while True:
                 seen = _replica_position(replica, standby=primary_lsn is not None)
                 if seen.marks is None:
@@ -148,6 +148,16 @@ class ReportSources:
                     return False, seen, wanted
                 time.sleep(pause)
                 pause = min(pause * 2, _LONGEST_PAUSE)
+
+
+def _asking(sessions: sessionmaker[Session]) -> Connection:
+    """A connection for the rule's questions. On PostgreSQL in autocommit: each question is
+    its own transaction (no BEGIN and ROLLBACK round trips), over before the statement's
+    own transaction begins."""
+    connection = sessions.kw["bind"].connect()
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
 
 
 def _tagged(session: Session, source: str) -> Session:
