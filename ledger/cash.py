@@ -19,10 +19,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ledger import access, audit, events, labels, validate
+from ledger import access, audit, events, labels, posting_state, validate
 from ledger.access import Actor
 from ledger.assets import get_asset
-from ledger.bank import bank_account_for
 from ledger.cases import get_case
 from ledger.chart import (
     ADMINISTRATIVE_COSTS,
@@ -109,10 +108,11 @@ def _record(
     validate.not_future(date_field, day)
     validate.positive("amount.amount", amount)
     counterparty = validate.text("counterparty", counterparty, max_length=200)
-    lock_books(session)
     case = get_case(session, case_id, "case_id") if case_id is not None else None
-    asset = get_asset(session, asset_id, "asset_id") if asset_id is not None else None
-    if asset is not None:
+    asset = None
+    if asset_id is not None:
+        lock_books(session)  # the asset's state is read under the lock: it may be changing
+        asset = get_asset(session, asset_id, "asset_id")
         session.refresh(asset)
         if case is not None and asset.case_id != case.id:
             raise Invalid.field("asset_id", f"asset {asset.id} belongs to another case")
@@ -124,7 +124,7 @@ def _record(
         _check_escrow(asset, amount, day)
         debit, credit = ESCROW, SEIZED_PENDING
     else:
-        bank = bank_account_for(session, amount.currency).code
+        bank = _bank_account_for(session, amount.currency)
         other = accounts[kind]
         debit, credit = (bank, other) if direction == "receipt" else (other, bank)
     lines = debit_credit(debit, credit, value, amount, **dims)
@@ -157,6 +157,21 @@ def _record(
     after = audit.snapshot(movement, FIELDS)
     audit.record(session, actor, event, direction, movement.id, after=after)
     return movement
+
+
+def _bank_account_for(session: Session, currency: str) -> str:
+    """:func:`ledger.bank.bank_account_for` from the chart this transaction has read already
+    (no statement of its own): the code of the first active bank account in ``currency``."""
+    _, chart = posting_state.context(session)
+    for code in sorted(chart):
+        account = chart[code]
+        if (account.type, account.currency, account.overdraft_scope) == (
+            "asset",
+            currency,
+            "account",
+        ) and account.active:
+            return code
+    raise Invalid.field("amount.currency", f"the fund has no bank account in {currency}")
 
 
 def _check_escrow(asset, amount: Money, day: date) -> None:

@@ -22,11 +22,11 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ledger import access, audit, events, validate
 from ledger.access import Actor
-from ledger.awards import dimensions, get_award, pending_minor, refresh_status, relief_for
+from ledger.awards import dimensions, pending_minor, refresh_status, relief_for
 from ledger.balances import current_balances
 from ledger.chart import AWARDS_PAYABLE, BANK, BANK_CHARGES, FX_GAIN, FX_LOSS
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
@@ -35,7 +35,7 @@ from ledger.fx import to_functional
 from ledger.journal import Line, debit_credit, gain_or_loss, get_entry, post_entry, reverse_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
-from ledger.models import Disbursement, JournalEntry
+from ledger.models import Award, Disbursement, JournalEntry
 from ledger.models.base import summed, utcnow
 from ledger.models.registers import PAYMENT_METHODS, PENDING_PAYMENT_STATES
 from ledger.money import Money
@@ -102,8 +102,16 @@ def propose_disbursement(
     validate.one_of("method", method, PAYMENT_METHODS)
     validate.positive("amount.amount", amount)
     lock_books(session)
-    award = get_award(session, award_id, "award_id")
-    session.refresh(award)
+    # Read once, fresh, under the lock; the victim (and its personal data) is not needed.
+    award = fetch(
+        session,
+        Award,
+        award_id,
+        "award",
+        "award_id",
+        fresh=True,
+        options=(lazyload(Award.victim), lazyload(Award.case)),
+    )
     validate.same_currency("amount", amount, award.currency)
     if award.status == "cancelled" or award.outstanding_minor == 0:
         raise Conflict(
