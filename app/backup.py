@@ -168,6 +168,8 @@ def _pg_restore(backup_file: Path, url: URL) -> None:
             "--exit-on-error",
             "--no-owner",
             "--no-privileges",
+            "--dbname",
+            url.database,
             str(backup_file),
         ],
         url,
