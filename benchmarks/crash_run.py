@@ -44,6 +44,7 @@ def postgres_faults(run: CrashRun, cluster: PrivateCluster, every: float, down: 
         cluster.start()
 
     cycle = [
+        ("fundledger checkpoint", run.checkpoint),
         ("kill -9 a worker", run.kill_worker),
         ("pg_ctl -m immediate, restart", stop_postgres),
         ("kill -9 the master, restart", run.kill_master_and_restart),
@@ -53,7 +54,11 @@ def postgres_faults(run: CrashRun, cluster: PrivateCluster, every: float, down: 
 
 
 def sqlite_faults(run: CrashRun, every: float, total):
-    return _schedule([("kill -9 the server, restart", run.kill_server_and_restart)], every, total)
+    cycle = [
+        ("fundledger checkpoint", run.checkpoint),
+        ("kill -9 the server, restart", run.kill_server_and_restart),
+    ]
+    return _schedule(cycle, every, total)
 
 
 def _schedule(cycle, every: float, total: float):
@@ -84,11 +89,11 @@ def main() -> int:
                 cluster = PrivateCluster(free_port())
                 cluster.create()
                 url = cluster.create_database("fl_h5_crash")
-                run = CrashRun(url, Path(workdir), workers=2, threads=args.threads)
+                run = CrashRun(url, Path(workdir), workers=2, threads=args.threads, echo=True)
                 faults = postgres_faults(run, cluster, args.every, args.down, seconds)
             else:
                 url = f"sqlite:///{workdir}/crash.db"
-                run = CrashRun(url, Path(workdir), workers=1, threads=args.threads)
+                run = CrashRun(url, Path(workdir), workers=1, threads=args.threads, echo=True)
                 faults = sqlite_faults(run, args.every, seconds)
             problems, figures = run.run(seconds, faults)
         finally:

@@ -11,11 +11,14 @@ left unanswered, stops the server and returns :func:`check_books`' verdict.
 A fault is ``(seconds after the workload starts, name, callable)``: the
 callables here kill a gunicorn worker, the master, or the whole server, each
 followed (but the worker, which the master replaces) by a restart on the same
-port. The long run adds its own (an immediate stop of PostgreSQL).
+port, or sign a checkpoint of the chains' heads mid-run (``fundledger
+checkpoint``; the final ``fundledger verify`` proves the chains still extend
+it). The long run adds its own (an immediate stop of PostgreSQL).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -35,9 +38,12 @@ Fault = tuple[float, str, Callable[[], None]]
 
 
 class CrashRun:
-    def __init__(self, database_url: str, workdir: Path, *, workers: int, threads: int = 4):
+    def __init__(
+        self, database_url: str, workdir: Path, *, workers: int, threads: int = 4, echo=False
+    ):
         self.database_url, self.workdir, self.threads = database_url, workdir, threads
-        self.env = fund_environment(database_url)
+        self.echo = echo  # print the timeline as it happens (the long run)
+        self.env = fund_environment(database_url, workdir / "checkpoints.jsonl")
         self.book = Ledgerbook()
         self.keys = Keys()
         self.faults_done: Counter[str] = Counter()
@@ -49,6 +55,12 @@ class CrashRun:
 
     def kill_worker(self) -> None:
         self.server.kill_worker()
+
+    def checkpoint(self) -> None:
+        """``fundledger checkpoint`` while the clients write: the final verify must find
+        the chains still extending it (nothing committed before it was lost after)."""
+        done = fundledger(["checkpoint", "--reason", "crash run"], self.workdir, self.env)
+        assert done.returncode == 0, done.stdout + done.stderr
 
     def kill_master_and_restart(self) -> None:
         self.server.kill_master()
@@ -64,6 +76,8 @@ class CrashRun:
 
     def note(self, what: str) -> None:
         self.timeline.append(f"{time.monotonic() - self._t0:7.1f} s  {what}")
+        if self.echo:
+            print(self.timeline[-1], file=sys.stderr, flush=True)
 
     def prepare(self) -> dict[str, Client]:
         done = fundledger(["init"], self.workdir, self.env)
@@ -87,6 +101,7 @@ class CrashRun:
 
     def run(self, seconds: float, faults: list[Fault], settle_within: float = 120.0):
         """The workload for ``seconds`` with ``faults``; returns (problems, figures)."""
+        workload = None
         try:
             clients = self.prepare()
             fund = set_up_fund(clients["alice"], self.keys)
@@ -111,6 +126,8 @@ class CrashRun:
             problems, figures = check_books(self.database_url, self.book, self.workdir, self.env)
             self.note("books checked")
         finally:
+            if workload is not None:
+                workload.stop(0)  # a fault that raised: the clients stop trying too
             self.server.kill_everything()
         if not stopped:
             problems.append("a client thread did not finish its write in time")

@@ -7,13 +7,15 @@ worker (the master forks another), the master (its orphaned workers notice
 and leave after their current request; the port is free once they have), or
 the whole server at once, and starts it again on the same port.
 
-:func:`fund_environment` is the environment of every child: the database URL
-and fixed keys (so that a restarted server and the CLI read what the first
-server wrote), and none of the developer's other ``FUNDLEDGER_*`` settings.
+:func:`fund_environment` is the environment of every child: the database URL,
+fixed keys (so that a restarted server and the CLI read what the first server
+wrote and sign with the same key), the run's own checkpoint log, and none of the
+developer's other ``FUNDLEDGER_*`` settings.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import os
@@ -50,12 +52,14 @@ def free_port(ports: str = PORTS, exclude: tuple[int, ...] = ()) -> int:
     raise RuntimeError(f"no free port in {ports} (FUNDLEDGER_TEST_CRASH_PORTS)")
 
 
-def fund_environment(database_url: str) -> dict[str, str]:
+def fund_environment(database_url: str, checkpoint_log: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FUNDLEDGER_")}
     env.update(
         FUNDLEDGER_DATABASE_URL=database_url,
         FUNDLEDGER_SECRET_KEY=secrets.token_hex(32),
         FUNDLEDGER_PII_KEY=Fernet.generate_key().decode(),
+        FUNDLEDGER_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        FUNDLEDGER_CHECKPOINT_LOG=str(checkpoint_log),
         PYTHONUNBUFFERED="1",
     )
     return env
