@@ -8,7 +8,7 @@ allows, built as driver-level SQL (no ORM unit of work, no SQL compilation):
   a no-overdraft check needs, and the award subledger rows an entry touches;
 - one *write*: on PostgreSQL a single statement of data-modifying CTEs moves
   the journal head, inserts the entries and their postings, adds to the account
-  balances (``UPDATE … FROM (VALUES …)``) and updates or inserts the subledger
+  balances (``UPDATE … FROM unnest(…)``) and updates or inserts the subledger
   rows; SQLite has no data-modifying CTEs, so there the same parts are one
   statement each (``executemany`` for the rows).
 
@@ -67,7 +67,7 @@ AUDIT_COLUMNS = (
     "prev_hash",
     "hash",
 )
-#: PostgreSQL needs the types of parameters in a VALUES list it cannot infer.
+#: The column types of the arrays PostgreSQL ``unnest``s into rows.
 _ENTRY_TYPES = (
     "INTEGER",
     "DATE",
@@ -94,8 +94,8 @@ _POSTING_TYPES = (
     "INTEGER",
     "INTEGER",
 )
-#: Rows per PostgreSQL statement in a batch (its parameters stay far below 65,535).
-CHUNK = 500
+#: Entries per PostgreSQL statement in a batch (bounds one statement's memory).
+CHUNK = 5000
 
 
 @dataclass
@@ -176,35 +176,38 @@ def write(session: Session, work: Write) -> None:
 
 
 def _write_postgres(session: Session, work: Write, start: int) -> None:
-    """One statement per chunk of entries; the balances and the head go with the last."""
+    """One statement per chunk of entries; the balances and the head go with the last.
+
+    Rows travel as one array per column (``unnest``), so the statement's text is the
+    same whatever the number of rows: the driver prepares it once and binds a handful
+    of parameters, not one per value.
+    """
     entries = work.entries[start : start + CHUNK]
-    numbers = {row[0] for row in entries}
-    postings = [p for p in work.postings if p[0] in numbers]
+    if entries:
+        first, last_number = entries[0][0], entries[-1][0]
+        postings = [p for p in work.postings if first <= p[0] <= last_number]
+    else:
+        postings = []
     last = start + CHUNK >= len(work.entries)
     params: list = []
     ctes = []
     if entries:
         ctes.append(
-            f"e AS (INSERT INTO journal_entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
-            f"{_values(entries, _ENTRY_TYPES, params)} RETURNING 1)"
+            _insert_cte("e", "journal_entries", ENTRY_COLUMNS, _ENTRY_TYPES, entries, params)
         )
-        ctes.append(
-            f"p AS (INSERT INTO postings ({', '.join(POSTING_COLUMNS)}) VALUES "
-            f"{_values(postings, _POSTING_TYPES, params)} RETURNING 1)"
-        )
+        ctes.append(_insert_cte("p", "postings", POSTING_COLUMNS, _POSTING_TYPES, postings, params))
     if last:
-        number, hash_ = work.head
         ctes.append(
             "h AS (UPDATE journal_head SET last_number = %s, last_hash = %s WHERE id = 1"
             " RETURNING 1)"
         )
-        params += [number, hash_]
+        params += list(work.head)
         if work.accounts:
             rows = [(a, *d) for a, d in sorted(work.accounts.items())]
             ctes.append(
                 "b AS (UPDATE account_balances AS t SET balance = t.balance + v.d,"
                 " original_balance = t.original_balance + v.o, postings = t.postings + v.n"
-                f" FROM (VALUES {_values(rows, ('INTEGER', 'BIGINT', 'BIGINT', 'BIGINT'), params)})"
+                f" FROM {_unnest(rows, ('INTEGER', 'BIGINT', 'BIGINT', 'BIGINT'), params)}"
                 " AS v(id, d, o, n) WHERE t.account_id = v.id RETURNING 1)"
             )
         if work.subledger_updates:
@@ -213,27 +216,30 @@ def _write_postgres(session: Session, work: Write, start: int) -> None:
             ctes.append(
                 "s AS (UPDATE subledger_balances AS t SET balance = t.balance + v.d,"
                 " original_balance = t.original_balance + v.o"
-                f" FROM (VALUES {_values(rows, types, params)}) AS v(a, w, d, o)"
+                f" FROM {_unnest(rows, types, params)} AS v(a, w, d, o)"
                 " WHERE t.account_id = v.a AND t.award_id = v.w RETURNING 1)"
             )
         if work.subledger_inserts:
             rows = [(*k, *v) for k, v in sorted(work.subledger_inserts.items())]
             types = ("INTEGER", "INTEGER", "VARCHAR", "BIGINT", "BIGINT")
-            ctes.append(
-                "i AS (INSERT INTO subledger_balances"
-                " (account_id, award_id, currency, balance, original_balance)"
-                f" VALUES {_values(rows, types, params)} RETURNING 1)"
-            )
+            columns = ("account_id", "award_id", "currency", "balance", "original_balance")
+            ctes.append(_insert_cte("i", "subledger_balances", columns, types, rows, params))
     if not ctes:
         return
     session.connection().exec_driver_sql(f"WITH {', '.join(ctes)} SELECT 1", tuple(params))
 
 
-def _values(rows: Sequence[tuple], types: Sequence[str], params: list) -> str:
-    one = "(" + ", ".join(f"CAST(%s AS {t})" for t in types) + ")"
-    for row in rows:
-        params.extend(row)
-    return ", ".join([one] * len(rows))
+def _insert_cte(name, table, columns, types, rows, params) -> str:
+    return (
+        f"{name} AS (INSERT INTO {table} ({', '.join(columns)})"
+        f" SELECT * FROM {_unnest(rows, types, params)} RETURNING 1)"
+    )
+
+
+def _unnest(rows: Sequence[tuple], types: Sequence[str], params: list) -> str:
+    """``unnest(%s::T1[], %s::T2[], …)`` of ``rows``, one array parameter per column."""
+    params.extend(list(column) for column in zip(*rows, strict=True))
+    return "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
 
 
 def _write_sqlite(session: Session, work: Write) -> None:
