@@ -71,16 +71,16 @@ def payloads(session) -> list[bytes]:
     codes = dict(session.execute(select(Account.id, Account.code)).all())
     return [
         (
-            entry.prev_hash
-            + verify_stream.canonical_json(entry, rows, [codes[p.account_id] for p in rows])
+            entry[verify_stream.PREV_HASH]
+            + verify_stream.canonical_json_of_rows(entry, rows, codes)
         ).encode()
         for entry, rows in verify_stream.stream_entries(session)
     ]
 
 
-def before_module(rev: str):
+def before_module(rev: str, repo: Path):
     source = subprocess.run(  # noqa: S603 (git, fixed arguments)
-        ["git", "-C", str(HERE.parent), "show", f"{rev}:ledger/verify.py"],  # noqa: S607
+        ["git", "-C", str(repo), "show", f"{rev}:ledger/verify.py"],  # noqa: S607
         check=True,
         capture_output=True,
         text=True,
@@ -89,6 +89,7 @@ def before_module(rev: str):
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("verify_before", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["verify_before"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -105,11 +106,12 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=250_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--before-rev", default="d41c0b9")
+    parser.add_argument("--repo", type=Path, default=HERE.parent, help="git repository of it")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
     args = parser.parse_args()
     built = large_statements.fund(args.database_url, args.postings, False)
     engine = make_engine(built["url"])
-    old = before_module(args.before_rev)
+    old = before_module(args.before_rev, args.repo)
     times: dict[str, list[float]] = {
         k: [] for k in ("raw_fetch", "sha256", "chain", "after", "incremental", "before")
     }

@@ -1,9 +1,9 @@
 """The journal's chain checked at the speed of reading: one streamed query, no ORM objects.
 
 :func:`verify_chain` reads entries and their postings in a single ordered query
-(``LEFT JOIN``, number then line), streamed from a server-side cursor on
-PostgreSQL (``stream_results``/``yield_per``), and rebuilds each entry's
-canonical JSON with :func:`canonical_json` — the same bytes as
+(``LEFT JOIN``, number then line) as plain tuples, streamed from a psycopg
+server-side cursor on PostgreSQL (Core ``yield_per`` elsewhere), and rebuilds
+each entry's canonical JSON with :func:`canonical_json_of_rows` — the same bytes as
 :func:`ledger.chain.canonical_json` (``tests/integration/test_verify.py`` proves
 it on real entries), written out directly in the canonical key order instead of
 building a dict and sorting it. Started from a signed checkpoint, it reads only
@@ -59,12 +59,16 @@ def entry_hash(entry, postings, codes) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def stream_entries(session: Session, after: int = 0) -> Iterator[tuple[object, list]]:
-    """Yield ``(entry, postings)`` for every entry numbered after ``after``, in number order,
-    postings in line order, from one streamed query (memory stays bounded)."""
+#: Column positions in a streamed row: the entry's, then its posting's (NULL without one).
+(NUMBER, VALUE_DATE, POSTED_AT, MEMO, EVENT, SOURCE_TYPE, SOURCE_ID, REVERSES, CREATED_BY,
+ IDEMPOTENCY_KEY, PREV_HASH, HASH, LINE, ACCOUNT_ID, AMOUNT, ORIGINAL_AMOUNT, CURRENCY,
+ CASE_ID, VICTIM_ID, AWARD_ID, ASSET_ID) = range(21)  # fmt: skip
+
+
+def _query(after: int):
     entries, lines = JournalEntry.__table__, Posting.__table__
     e, p = entries.c, lines.c
-    query = (
+    return (
         select(
             e.number,
             e.value_date,
@@ -88,23 +92,64 @@ def stream_entries(session: Session, after: int = 0) -> Iterator[tuple[object, l
             p.award_id,
             p.asset_id,
         )
-        .select_from(
-            JournalEntry.__table__.outerjoin(Posting.__table__, p.entry_number == e.number)
-        )
+        .select_from(entries.outerjoin(lines, p.entry_number == e.number))
         .where(e.number > after)
         .order_by(e.number, p.line)
     )
+
+
+def stream_rows(session: Session, after: int = 0) -> Iterator[tuple]:
+    """Every (entry, posting) row numbered after ``after`` as a plain tuple, in number
+    then line order, a batch at a time. On PostgreSQL straight from a psycopg server-side
+    cursor in the session's transaction (its dates and times are already Python values);
+    elsewhere through SQLAlchemy Core, whose types turn SQLite's text into them."""
+    query = _query(after)
+    if session.get_bind().dialect.name == "postgresql":
+        compiled = query.compile(dialect=session.get_bind().dialect)
+        raw = session.connection().connection.dbapi_connection
+        with raw.cursor(name="fundledger_verify") as cursor:
+            cursor.itersize = _STREAM
+            cursor.execute(str(compiled), compiled.params)
+            while batch := cursor.fetchmany(_STREAM):
+                yield from batch
+        return
     rows = session.connection().execution_options(stream_results=True, yield_per=_STREAM)
+    yield from rows.execute(query)
+
+
+def stream_entries(session: Session, after: int = 0) -> Iterator[tuple[tuple, list[tuple]]]:
+    """Yield ``(entry, postings)`` rows, grouped, for every entry numbered after ``after``
+    (the entry is its first row; a posting-less entry has no postings)."""
     current, postings = None, []
-    for row in rows.execute(query):
-        if current is None or row.number != current.number:
+    for row in stream_rows(session, after):
+        if current is None or row[NUMBER] != current[NUMBER]:
             if current is not None:
                 yield current, postings
             current, postings = row, []
-        if row.line is not None:
+        if row[LINE] is not None:
             postings.append(row)
     if current is not None:
         yield current, postings
+
+
+def canonical_json_of_rows(entry: tuple, postings: list[tuple], codes: dict[int, str]) -> str:
+    """:func:`canonical_json` of streamed rows (positions, not attributes): the same bytes."""
+    lines = ",".join(
+        f'{{"account":{_text(codes.get(p[ACCOUNT_ID], "?"))},"amount":{p[AMOUNT]},'
+        f'"asset_id":{_int(p[ASSET_ID])},"award_id":{_int(p[AWARD_ID])},'
+        f'"case_id":{_int(p[CASE_ID])},"currency":{_text(p[CURRENCY])},"line":{p[LINE]},'
+        f'"original_amount":{p[ORIGINAL_AMOUNT]},"victim_id":{_int(p[VICTIM_ID])}}}'
+        for p in postings
+    )
+    posted_at = entry[POSTED_AT].replace(tzinfo=None).isoformat(timespec="microseconds")
+    return (
+        f'{{"created_by":{_text(entry[CREATED_BY])},"event":{_text(entry[EVENT])},'
+        f'"idempotency_key":{_text(entry[IDEMPOTENCY_KEY])},"memo":{_text(entry[MEMO])},'
+        f'"number":{entry[NUMBER]},"posted_at":"{posted_at}","postings":[{lines}],'
+        f'"reverses":{_int(entry[REVERSES])},"source_id":{_int(entry[SOURCE_ID])},'
+        f'"source_type":{_text(entry[SOURCE_TYPE])},'
+        f'"value_date":"{entry[VALUE_DATE].isoformat()}"}}'
+    )
 
 
 def verify_chain(
@@ -117,23 +162,27 @@ def verify_chain(
     if prev_hash is None:
         prev_hash = result.head_hash
     problems = result.problems
+    sha256 = hashlib.sha256
+    count = 0
     for entry, postings in stream_entries(session, after):
-        number = entry.number
+        number = entry[NUMBER]
         if number != expected_number:
             problems.append(f"entry {number}: numbering gap, expected entry {expected_number}")
-        if entry.prev_hash != prev_hash:
+        if entry[PREV_HASH] != prev_hash:
             problems.append(
                 f"entry {number}: prev_hash does not match the hash of the entry before it"
             )
-        recomputed = entry_hash(entry, postings, [codes.get(p.account_id, "?") for p in postings])
-        if recomputed != entry.hash:
+        payload = entry[PREV_HASH] + canonical_json_of_rows(entry, postings, codes)
+        if sha256(payload.encode("utf-8")).hexdigest() != entry[HASH]:
             problems.append(f"entry {number}: hash does not match its contents (altered?)")
         if len(postings) < 2:
             problems.append(f"entry {number}: has fewer than two postings")
-        total = sum(p.amount for p in postings)
+        total = sum(p[AMOUNT] for p in postings)
         if total != 0:
             problems.append(f"entry {number}: postings sum to {total}, not zero")
         expected_number = number + 1
-        prev_hash = entry.hash
-        result.entries += 1
-        result.head_hash = entry.hash
+        prev_hash = entry[HASH]
+        count += 1
+    result.entries += count
+    if count:
+        result.head_hash = prev_hash
