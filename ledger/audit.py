@@ -78,8 +78,11 @@ def prepare(
     return event, (first + '"id":', second)
 
 
-def record_prepared(session: Session, prepared: list[tuple]) -> list[AuditEvent]:
-    """Chain and insert prepared events under the books' lock, in one statement."""
+def record_prepared(
+    session: Session, prepared: list[tuple], *, objects: bool = True
+) -> list[AuditEvent]:
+    """Chain and insert prepared events under the books' lock, in one statement
+    (``objects=False``: no ORM objects, an empty list)."""
     books = lock_books(session)
     if not books.tail_known:
         from ledger.posting import _read_unknown
@@ -108,6 +111,8 @@ def record_prepared(session: Session, prepared: list[tuple]) -> list[AuditEvent]
         last_hash = digest
     insert_audit_events(session, rows)
     books.audit_id, books.audit_hash = last_id, last_hash
+    if not objects:
+        return made
     for row in rows:
         obj = AuditEvent(**dict(zip(AUDIT_COLUMNS, row, strict=True)))
         make_transient_to_detached(obj)

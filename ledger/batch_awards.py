@@ -127,7 +127,7 @@ def take_awards(session: Session, plan: AwardPlan, *, author: Actor) -> list[Awa
         prepare_entry(session, author=author, date_field="ordered_on", **award_entry(award, facts))
         for award, facts in zip(made, plan.facts, strict=True)
     ]
-    post_entries(session, prepared)
+    post_entries(session, prepared, objects=False)
     audit.record_prepared(
         session,
         [
@@ -141,6 +141,7 @@ def take_awards(session: Session, plan: AwardPlan, *, author: Actor) -> list[Awa
             )
             for award in made
         ],
+        objects=False,
     )
     return made
 

@@ -180,7 +180,7 @@ def distribute(
             session, actor, events.DISTRIBUTION_CREATED, "distribution", round_.id, after=after
         )
     )
-    audit.record_prepared(session, snapshots)
+    audit.record_prepared(session, snapshots, objects=False)
     session.expire(round_, ["lines"])
     return round_
 

@@ -136,17 +136,20 @@ def post_entry(
     return _write(session, [prepared])[0]
 
 
-def post_entries(session: Session, prepared: Sequence[PreparedEntry]) -> list[JournalEntry]:
+def post_entries(
+    session: Session, prepared: Sequence[PreparedEntry], *, objects: bool = True
+) -> list[JournalEntry]:
     """Post many prepared entries (:func:`prepare_entry`) in one go, under one lock: a
     batch (an import, a historical load). The same entries, numbers, hashes and balances
     as posting them one by one; all or nothing (one savepoint: a refusal of any entry
-    leaves none of them)."""
+    leaves none of them). ``objects=False``: returns nothing (a large batch has no use for
+    ten thousand ORM objects)."""
     if not prepared:
         return []
     if len(prepared) == 1:
-        return _write(session, prepared)
+        return _write(session, prepared, objects)
     with session.begin_nested():
-        return _write(session, prepared)
+        return _write(session, prepared, objects)
 
 
 def prepare_entry(
@@ -229,10 +232,16 @@ def prepare_entry(
     )
 
 
-def _write(session: Session, prepared: Sequence[PreparedEntry]) -> list[JournalEntry]:
+def _write(
+    session: Session, prepared: Sequence[PreparedEntry], objects: bool = True
+) -> list[JournalEntry]:
     # Checked again under the lock: a concurrent twin may have committed meanwhile.
     return write_entries(
-        session, prepared, replay=_replay, ensure_not_reversed=_ensure_not_reversed
+        session,
+        prepared,
+        replay=_replay,
+        ensure_not_reversed=_ensure_not_reversed,
+        objects=objects,
     )
 
 

@@ -57,15 +57,17 @@ def write_entries(
     *,
     replay=None,
     ensure_not_reversed=None,
+    objects: bool = True,
 ) -> list[JournalEntry]:
     """Post ``prepared`` in order under the lock; return the entries (a replayed one for an
-    ``idempotency_key`` already used: ``replay(session, key, request)``)."""
+    ``idempotency_key`` already used: ``replay(session, key, request)``). ``objects=False``
+    (a large batch): no ORM objects are made and the list is empty."""
     books = posting_state.lock(session)
     functional = posting_state.functional(session)
     _read_unknown(session, books, prepared)
     balances = dict(books.balances)
     subledgers = dict(books.subledgers)
-    pending = _Pending(books)
+    pending = _Pending(books, objects)
     out: list[JournalEntry | None] = []
 
     def flush() -> None:
@@ -88,6 +90,8 @@ def write_entries(
         pending.add(entry, after, balances, subledgers)
         out.append(None)
     flush()
+    if not objects:
+        return []
     made = iter(pending.made)
     return [found if found is not None else next(made) for found in out]
 
@@ -123,8 +127,8 @@ def _ensure_open(closed_month: str | None, entry: PreparedEntry) -> None:
 class _Pending:
     """Entries checked but not written yet, and what they add to the balances."""
 
-    def __init__(self, books: posting_state.Books):
-        self.books = books
+    def __init__(self, books: posting_state.Books, objects: bool = True):
+        self.books, self.objects_wanted = books, objects
         self.number, self.hash = books.last_number, books.last_hash
         self.made: list[JournalEntry] = []
         self._reset()
@@ -172,7 +176,8 @@ class _Pending:
             subledgers[key] = (currency, balance, original)
         self.number, self.hash = number, digest
         work.head = (number, digest)
-        self.objects.append(_entry_object(row))
+        if self.objects_wanted:
+            self.objects.append(_entry_object(row))
 
     def flush(self, session: Session, balances, subledgers) -> None:
         if not self.work.entries:
