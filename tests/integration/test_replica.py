@@ -153,6 +153,12 @@ def download(app, headers: dict[str, str], slug: str):
     body = json.loads(response.get_data())
     generated = body.pop("generated_at")
     assert generated
+    # A statement carries a signed checkpoint of the heads it was built from: the heads
+    # must be equal wherever it was read; when and the signature over it differ.
+    checkpoint = body.get("checkpoint")
+    if checkpoint:
+        for moment in ("taken_at", "signature"):
+            assert checkpoint.pop(moment)
     head = (response.headers["X-Journal-Entries"], response.headers["X-Journal-Head"])
     return body, head, served
 
