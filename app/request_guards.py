@@ -9,6 +9,9 @@ database as something they cannot take.
 - JSON that Python's parser cannot read without an exception other than a
   decode error (nested 100,000 deep: RecursionError; a 5,000-digit integer:
   ValueError) would surface as a 500; it is a 400 here.
+- A multipart part without a name (RFC 7578 requires one) is parsed by Werkzeug
+  as a field or file named ``None``, which nothing after can sort or look up
+  (the idempotency fingerprint sorted the fields: a 500); it is a 400 here.
 - A NUL character is a valid URL (``%00``), but PostgreSQL refuses it in text:
   in the path nothing can be found (404); in the query it is a 422 naming the
   parameter. In a JSON body every text field refuses control characters
@@ -44,7 +47,13 @@ def init_app(app: Flask) -> None:
 
 
 def refuse_unreadable_input() -> Response | None:
-    return _nul_in_url() or _too_large() or _wrong_content_type() or _unreadable_json()
+    return (
+        _nul_in_url()
+        or _too_large()
+        or _wrong_content_type()
+        or _unreadable_json()
+        or _nameless_part()
+    )
 
 
 def _nul_in_url() -> Response | None:
@@ -146,3 +155,16 @@ def _unreadable_json() -> Response | None:
             {"body": ["unreadable JSON"]},
         )
     return None
+
+
+def _nameless_part() -> Response | None:
+    if request.mimetype not in UPLOAD_TYPES:
+        return None
+    if None not in request.form and None not in request.files:
+        return None
+    return problem(
+        400,
+        "Bad Request",
+        "every part of a multipart body needs a name (Content-Disposition: form-data; name=...)",
+        {"body": ["a part without a name"]},
+    )

@@ -37,6 +37,7 @@ from tests.api.fund import (
     propose,
     served_posts,
 )
+from tests.conftest import DATA
 
 REMOVE = object()  # a mutation that deletes the field
 UNKNOWN_ID = 999999
@@ -890,3 +891,48 @@ def test_a_nul_in_a_url_is_not_a_conflict(client, session_factory):
     ]:
         response = admin.request("GET", path)
         assert response.status_code in statuses, (path, response.get_json())
+
+
+def test_a_multipart_part_without_a_name_is_400_and_writes_nothing(client, session_factory):
+    """A part without a name (RFC 7578 requires one) reached the idempotency fingerprint as a
+    field named None, which it could not sort: with an Idempotency-Key, a 500. The same
+    upload with its parts named is taken, so the refusal was the nameless part's doing."""
+    admin = Caller(client, fast_tokens(session_factory)(ADMIN, "alice"), "alice", ADMIN)
+    rates = (DATA / "eurofxref-hist-sample.csv").read_bytes()
+    boundary = "fundledger-test-boundary"
+
+    def multipart(*parts: tuple[str, bytes]) -> bytes:
+        body = b"".join(
+            f"--{boundary}\r\nContent-Disposition: form-data{disposition}\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+            for disposition, content in parts
+        )
+        return body + f"--{boundary}--\r\n".encode()
+
+    nameless = (
+        multipart(('; name="note"', b"rates"), ("", b"[]")),  # a nameless field
+        multipart(('; name="file"; filename="a.csv"', rates), ('; filename="b.csv"', rates)),
+    )
+    before = footprint(session_factory)
+    for path in ("/fx-rates", "/awards/import"):
+        for body in nameless:
+            for key in ({}, {"Idempotency-Key": f"nameless-{path}"}):
+                response = admin.request(
+                    "POST",
+                    path,
+                    data=body,
+                    content_type=f"multipart/form-data; boundary={boundary}",
+                    headers=key,
+                )
+                assert not problems(response, "body", 400), (path, key, response.status_code)
+    assert footprint(session_factory) == before
+    named = multipart(('; name="file"; filename="eurofxref-hist.csv"', rates))
+    response = admin.request(
+        "POST",
+        "/fx-rates",
+        data=named,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers={"Idempotency-Key": "nameless-/fx-rates"},
+    )
+    assert response.status_code == 201, response.get_json()
