@@ -731,3 +731,45 @@ def test_a_lone_surrogate_in_a_text_field_is_422_naming_it(client, session_facto
     problem = assert_problem(response, 422)
     assert "title" in problem["errors"], problem
     assert footprint(session_factory) == before
+
+
+def test_the_idempotency_key_and_a_downloads_media_types_can_be_documented():
+    """:class:`app.api.common.IdempotencyKeyPlugin` documents ``Idempotency-Key`` on every
+    POST and nothing else; :func:`app.api.schemas.download_response` lists each media type
+    of a download bare (a contract tool compares them with the answer's)."""
+    from flask import Flask
+    from flask.views import MethodView
+    from flask_smorest import Api, Blueprint
+
+    from app.api.common import IdempotencyKeyPlugin
+    from app.api.schemas import download_response
+    from app.idempotency import HEADER, MAX_KEY
+    from reports.render import FORMATS
+
+    toy = Flask("toy")
+    toy.config.update(API_TITLE="toy", API_VERSION="v1", OPENAPI_VERSION="3.0.3")
+    api = Api(toy, spec_kwargs={"extra_plugins": [IdempotencyKeyPlugin()]})
+    blp = Blueprint("things", "things", url_prefix="/things")
+
+    @blp.route("/")
+    class Things(MethodView):
+        @blp.response(201)
+        def post(self):
+            return {}
+
+        @blp.doc(responses={"200": download_response("A statement", FORMATS.values())})
+        @blp.response(200)
+        def get(self):
+            return {}
+
+    api.register_blueprint(blp)
+    operations = api.spec.to_dict()["paths"]["/things/"]
+    (key,) = operations["post"]["parameters"]
+    assert (key["name"], key["in"], key["required"]) == (HEADER, "header", False)
+    assert key["schema"]["maxLength"] == MAX_KEY
+    assert "parameters" not in operations["get"]
+    success = operations["get"]["responses"]["200"]
+    assert success["description"] == "A statement"
+    assert set(success["content"]) == {"application/json", "text/csv", "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+    assert success["content"]["application/pdf"]["schema"] == {"type": "string", "format": "binary"}

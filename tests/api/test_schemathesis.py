@@ -43,12 +43,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import func, select
 
-from ledger.models import Base, JournalHead
 from reports.journal_export import FORMATS as EXPORT_FORMATS
 from reports.render import FORMATS as STATEMENT_FORMATS
-from tests.api.fund import ADMIN, API, AUDITOR, COURT, build_fund, fast_tokens
+from tests.api.fund import ADMIN, API, AUDITOR, COURT, build_fund, fast_tokens, footprint
 from tests.conftest import BACKEND, auth
 
 #: Valid requests generated for each operation (each sent as every role).
@@ -217,19 +215,6 @@ class ContractRun:
         return "\n".join(lines)
 
 
-def row_counts(session_factory) -> dict[str, object]:
-    """How many rows every table holds, and the journal's head: what invalid input must
-    leave as it found (a register row changed in place leaves an audit event)."""
-    with session_factory() as session:
-        counts: dict[str, object] = {
-            table.name: session.scalar(select(func.count()).select_from(table))
-            for table in Base.metadata.sorted_tables
-        }
-        head = session.get(JournalHead, 1)
-        counts["journal head"] = (head.last_number, head.last_hash)
-    return counts
-
-
 def tokens(fund) -> dict[str, str]:
     # The administrator last: the others read what each example finds before it acts.
     return {role: fund.caller(role).token for role in (AUDITOR, COURT, ADMIN)}
@@ -246,12 +231,12 @@ def test_every_operation_keeps_its_contract(app, fund):
 
 
 def test_invalid_input_is_refused_and_changes_nothing(app, fund, session_factory):
-    before = row_counts(session_factory)
+    before = footprint(session_factory)
     run = ContractRun(app, tokens(fund), GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES).run()
     print(run.summary(), "\nno invalid input:", run.without_invalid_input)
     assert not run.failures, "\n\n".join(run.failures)
     assert all(400 <= status < 500 for status in run.all_statuses()), run.summary()
-    assert row_counts(session_factory) == before
+    assert footprint(session_factory) == before
     # Only the operations that take no input at all cannot be sent invalid input.
     assert set(run.without_invalid_input) <= {"GET /api/v1/health", "GET /api/v1/audit/verify"}
     assert run.requests >= 3 * 3 * (run.operations - len(run.without_invalid_input))
