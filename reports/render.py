@@ -19,7 +19,8 @@ from ledger.money import Money
 from reports.formatting import for_json
 from reports.pdf import write_pdf
 from reports.statement import Statement
-from reports.tabular import stream_csv, write_xlsx
+from reports.tabular import stream_csv
+from reports.xlsx import write_xlsx
 
 FORMATS = {
     "json": "application/json",

@@ -27,7 +27,8 @@ from ledger.money import exponent
 from reports.render import PIECE, render, stream_json
 from reports.statement import Column, Meta, Statement
 from reports.statements import BUILDERS
-from reports.tabular import beside_title, number_format, stream_csv, write_xlsx
+from reports.tabular import beside_title, stream_csv
+from reports.xlsx import number_format, write_xlsx
 from tests.conftest import auth
 from tests.reports.test_registers import PII, SLUGS, demo  # noqa: F401 (the demo fixture)
 
