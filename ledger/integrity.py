@@ -28,6 +28,7 @@ def run_check(session: Session, actor: Actor) -> VerifyResult:
         "ok": result.ok,
         "entries": result.entries,
         "head_hash": result.head_hash,
+        "checkpoints": result.checkpoints,
         "problems": len(result.problems),
         "found": result.problems[:PROBLEMS_KEPT],
     }
