@@ -20,7 +20,6 @@ from ledger.models import Award, Case
 from ledger.models.base import summed
 from ledger.money import Money
 from ledger.reads import awards
-from ledger.reads.lists import filtered
 from ledger.reads.paging import Page, PageRequest
 
 #: An award has a handful of payments, never hundreds: its page lists them all.
@@ -95,7 +94,7 @@ def award_totals(
 ) -> list[CurrencyTotal]:
     """Per currency (the functional one first): count, amount, paid, cancelled, outstanding."""
     access.require(actor, access.READ_REGISTERS)
-    query = filtered(
+    query = awards.selected(
         select(
             Award.currency,
             func.count(),
@@ -104,12 +103,12 @@ def award_totals(
             summed(Award.cancelled_minor),
             summed(Award.functional_minor),
         ).group_by(Award.currency),
-        (Award.case_id, case_id),
-        (Award.victim_id, victim_id),
-        (Award.status, status),
+        actor,
+        awards.AWARD_FILTERS,
+        case_id=case_id,
+        victim_id=victim_id,
+        status=status,
     )
-    if actor.court_scope is not None:
-        query = query.where(Award.court_user_id == actor.court_scope)
     functional = functional_currency(session)
     out = [
         CurrencyTotal(

@@ -134,10 +134,27 @@ def _scoped(query, actor: Actor):
     return query
 
 
-def _scoped_page(session, actor, page, query, sort, sorts, to_rows, *filters) -> Page:
+#: Each filter of the awards register and the column it narrows (its pages and its totals).
+AWARD_FILTERS = {"case_id": Award.case_id, "victim_id": Award.victim_id, "status": Award.status}
+#: Each filter of the payments queue and the column it narrows (its pages and its totals).
+PAYMENT_FILTERS = {
+    "award_id": Disbursement.award_id,
+    "status": Disbursement.status,
+    "case_id": Award.case_id,
+    "distribution_id": Disbursement.distribution_id,
+}
+
+
+def selected(query, actor: Actor, columns: dict, **values):
+    """``query`` as ``actor`` may see it (a court: its own awards and their payments),
+    narrowed by each filter given a value; ``columns`` names the column of each filter."""
+    return filtered(_scoped(query, actor), *((columns[name], v) for name, v in values.items()))
+
+
+def _scoped_page(session, actor, page, query, sort, sorts, to_rows, columns, **values) -> Page:
     """A page of awards or of payments: a court's own only, sorted, filtered, built in one go."""
     access.require(actor, access.READ_REGISTERS)
-    query = filtered(_scoped(query, actor).order_by(*ordering(sort, sorts, "id")), *filters)
+    query = selected(query.order_by(*ordering(sort, sorts, "id")), actor, columns, **values)
     return paginate(session, query, page, lambda rows: to_rows(session, rows))
 
 
@@ -160,9 +177,10 @@ def list_awards(
         sort,
         AWARD_SORTS,
         _award_rows,
-        (Award.case_id, case_id),
-        (Award.victim_id, victim_id),
-        (Award.status, status),
+        AWARD_FILTERS,
+        case_id=case_id,
+        victim_id=victim_id,
+        status=status,
     )
 
 
@@ -254,10 +272,11 @@ def list_payments(
         sort,
         PAYMENT_SORTS,
         _payment_rows,
-        (Disbursement.award_id, award_id),
-        (Disbursement.status, status),
-        (Award.case_id, case_id),
-        (Disbursement.distribution_id, distribution_id),
+        PAYMENT_FILTERS,
+        award_id=award_id,
+        status=status,
+        case_id=case_id,
+        distribution_id=distribution_id,
     )
 
 

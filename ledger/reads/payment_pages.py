@@ -22,7 +22,6 @@ from ledger.models.base import summed
 from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
 from ledger.reads import awards, choices, journal
-from ledger.reads.lists import filtered
 from ledger.reads.paging import Page, PageRequest
 
 #: The steps four eyes keeps from a proposal's own proposer.
@@ -69,7 +68,7 @@ def payment_queue(
         "distribution_id": distribution_id,
     }
     found = awards.list_payments(session, actor, page, sort=sort, **filters)
-    query = filtered(
+    query = awards.selected(
         select(
             Disbursement.currency,
             func.count(),
@@ -85,13 +84,10 @@ def payment_queue(
         )
         .join(Award, Award.id == Disbursement.award_id)
         .group_by(Disbursement.currency),
-        (Disbursement.award_id, award_id),
-        (Disbursement.status, status),
-        (Award.case_id, case_id),
-        (Disbursement.distribution_id, distribution_id),
+        actor,
+        awards.PAYMENT_FILTERS,
+        **filters,
     )
-    if actor.court_scope is not None:
-        query = query.where(Award.court_user_id == actor.court_scope)
     functional = functional_currency(session)
     rows = session.execute(query).all()
     totals = sorted(
