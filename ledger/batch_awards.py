@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -101,8 +102,9 @@ def check_awards(session: Session, requests: Sequence[AwardRequest], *, author: 
     return AwardPlan(requests, facts, values, refusals)
 
 
-def take_awards(session: Session, plan: AwardPlan, *, author: Actor) -> list[Award]:
-    """Insert a checked plan's awards, post their entries and audit them, as one batch."""
+def take_awards(session: Session, plan: AwardPlan, *, author: Actor, objects: bool = True) -> list:
+    """Insert a checked plan's awards, post their entries and audit them, as one batch;
+    the awards (``objects=False``: their ids only, no ORM objects)."""
     assert not plan.refusals, "a refused plan cannot be taken"
     rows = [award_row(author, r, v) for r, v in zip(plan.requests, plan.values, strict=True)]
     if not rows:
@@ -122,7 +124,7 @@ def take_awards(session: Session, plan: AwardPlan, *, author: Actor) -> list[Awa
             "another registration of one of these orders was committed meanwhile: try again",
             {"order_reference": ["already registered for this victim"]},
         ) from None
-    made = [persistent_award(session, i, row) for i, row in zip(ids, rows, strict=True)]
+    made = [SimpleNamespace(id=i, **row) for i, row in zip(ids, rows, strict=True)]
     prepared = [
         prepare_entry(session, author=author, date_field="ordered_on", **award_entry(award, facts))
         for award, facts in zip(made, plan.facts, strict=True)
@@ -143,7 +145,9 @@ def take_awards(session: Session, plan: AwardPlan, *, author: Actor) -> list[Awa
         ],
         objects=False,
     )
-    return made
+    if not objects:
+        return ids
+    return [persistent_award(session, award.id, row) for award, row in zip(made, rows, strict=True)]
 
 
 def _lookup_many(session: Session, requests: list[AwardRequest]) -> list[AwardFacts]:

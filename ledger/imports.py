@@ -175,7 +175,7 @@ def _import_awards(session, frame, actor: Actor, layout: Layout, result: ImportR
     if result.problems:
         result.problems.sort(key=lambda p: p.row)
         return result
-    result.ids = [award.id for award in batch_awards.take_awards(session, plan, author=actor)]
+    result.ids = batch_awards.take_awards(session, plan, author=actor, objects=False)
     return result
 
 
