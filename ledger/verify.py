@@ -40,7 +40,7 @@ from ledger.models.base import summed
 from ledger.models.journal import GENESIS_HASH
 from ledger.verify_registers import verify_registers
 from ledger.verify_snapshots import verify_snapshots
-from ledger.verify_stream import verify_chain
+from ledger.verify_stream import Tally, verify_chain
 
 
 @dataclass
@@ -148,9 +148,23 @@ def verify_journal(session: Session, since: Checkpoint | None = None) -> VerifyR
                 f"{since.describe()}: entry {since.journal_entries} {what}; "
                 "the whole chain was checked instead"
             )
-    verify_chain(session, codes, result, after)
-    _verify_balances(session, codes, result)
-    result.problems.extend(verify_snapshots(session, codes))
+    # A full pass tallies the postings as it hashes them: the balance and snapshot checks
+    # then need no second pass over the postings (unless some posting has no entry).
+    tally = None
+    if after == 0:
+        award_accounts = session.scalars(
+            select(Account.id).where(Account.overdraft_scope == "award")
+        )
+        tally = Tally(set(award_accounts))
+    verify_chain(session, codes, result, after, tally=tally)
+    if tally is not None and tally.postings != session.scalar(
+        select(func.count()).select_from(Posting)
+    ):
+        tally = None
+    _verify_balances(session, codes, result, tally)
+    result.problems.extend(
+        verify_snapshots(session, codes, tally.movements() if tally is not None else None)
+    )
     _verify_head(session, result)
     return result
 
@@ -164,7 +178,20 @@ def last_signed_checkpoint(
     return max(signed, key=lambda c: c.journal_entries, default=None)
 
 
-def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResult) -> None:
+def _verify_balances(
+    session: Session, codes: dict[int, str], result: VerifyResult, tally: Tally | None = None
+) -> None:
+    """The stored running balances against the postings' sums: those the chain's pass
+    tallied (``tally``, a full verify), or SQL aggregates (an incremental one)."""
+    if tally is not None:
+        sums, award_sums, award_currencies = tally.balance_sums()
+    else:
+        sums, award_sums, award_currencies = _summed_postings(session)
+    _compare_accounts(session, codes, result, sums)
+    _compare_subledgers(session, codes, result, award_sums, award_currencies)
+
+
+def _summed_postings(session: Session):
     sums = {
         account_id: (int(total), int(original), int(count))
         for account_id, total, original, count in session.execute(
@@ -176,6 +203,28 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
             ).group_by(Posting.account_id)
         )
     }
+    award_sums: dict[tuple[int, int | None], tuple[int, int]] = {}
+    award_currencies: dict[tuple[int, int | None], set[str]] = {}
+    for account_id, award_id, currency, total, original in session.execute(
+        select(
+            Posting.account_id,
+            Posting.award_id,
+            Posting.currency,
+            summed(Posting.amount),
+            summed(Posting.original_amount),
+        )
+        .join(Account, Account.id == Posting.account_id)
+        .where(Account.overdraft_scope == "award")
+        .group_by(Posting.account_id, Posting.award_id, Posting.currency)
+    ):
+        key = (account_id, award_id)
+        before = award_sums.get(key, (0, 0))
+        award_sums[key] = (before[0] + int(total), before[1] + int(original))
+        award_currencies.setdefault(key, set()).add(currency)
+    return sums, award_sums, award_currencies
+
+
+def _compare_accounts(session: Session, codes, result: VerifyResult, sums: dict) -> None:
     currencies = dict(session.execute(select(Account.id, Account.currency)).all())
     unbalanced = set(sums)
     for account_id, stored, stored_original, stored_count in session.execute(
@@ -209,25 +258,22 @@ def _verify_balances(session: Session, codes: dict[int, str], result: VerifyResu
         result.problems.append(
             f"account {codes.get(account_id, account_id)}: postings without a stored balance"
         )
-    award_sums = {}
-    award_currencies: dict[tuple[int, int], set[str]] = {}
-    for account_id, award_id, currency, total, original in session.execute(
+
+
+def _compare_subledgers(
+    session: Session, codes, result: VerifyResult, award_sums: dict, award_currencies: dict
+) -> None:
+    award_sums = dict(award_sums)
+    # Core rows, not ORM objects: one per award, and nothing to track.
+    for row in session.execute(
         select(
-            Posting.account_id,
-            Posting.award_id,
-            Posting.currency,
-            summed(Posting.amount),
-            summed(Posting.original_amount),
+            SubledgerBalance.account_id,
+            SubledgerBalance.award_id,
+            SubledgerBalance.currency,
+            SubledgerBalance.balance,
+            SubledgerBalance.original_balance,
         )
-        .join(Account, Account.id == Posting.account_id)
-        .where(Account.overdraft_scope == "award")
-        .group_by(Posting.account_id, Posting.award_id, Posting.currency)
     ):
-        key = (account_id, award_id)
-        before = award_sums.get(key, (0, 0))
-        award_sums[key] = (before[0] + int(total), before[1] + int(original))
-        award_currencies.setdefault(key, set()).add(currency)
-    for row in session.scalars(select(SubledgerBalance)):
         currencies = award_currencies.get((row.account_id, row.award_id), set())
         if currencies and currencies != {row.currency}:
             result.problems.append(

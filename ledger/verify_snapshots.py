@@ -16,7 +16,10 @@ from ledger.models import BalanceSnapshot, MonthSnapshot, Period, SubledgerSnaps
 from ledger.snapshots import expected_snapshots
 
 
-def verify_snapshots(session: Session, codes: dict[int, str]) -> list[str]:
+def verify_snapshots(session: Session, codes: dict[int, str], movements=None) -> list[str]:
+    """Problems with the stored snapshots. ``movements``: the postings' monthly movements
+    already tallied (as :func:`ledger.snapshots.month_movements` returns them), else they are
+    summed here."""
     if not inspect(session.connection()).has_table(MonthSnapshot.__tablename__):
         return []  # a database not yet migrated to 0007 keeps no snapshots to check
     months = list(session.scalars(select(MonthSnapshot.month).order_by(MonthSnapshot.month)))
@@ -32,21 +35,36 @@ def verify_snapshots(session: Session, codes: dict[int, str]) -> list[str]:
         return problems
     through = max(months[-1], latest_closed or months[-1])
     accounts_stored: dict[str, dict] = {}
-    for row in session.scalars(select(BalanceSnapshot)):
+    balance_rows = select(
+        BalanceSnapshot.month,
+        BalanceSnapshot.account_id,
+        BalanceSnapshot.balance,
+        BalanceSnapshot.original_balance,
+        BalanceSnapshot.postings,
+    )
+    for row in session.execute(balance_rows):
         accounts_stored.setdefault(row.month, {})[row.account_id] = (
             row.balance,
             row.original_balance,
             row.postings,
         )
     subledgers_stored: dict[str, dict] = {}
-    for row in session.scalars(select(SubledgerSnapshot)):
+    subledger_rows = select(
+        SubledgerSnapshot.month,
+        SubledgerSnapshot.account_id,
+        SubledgerSnapshot.award_id,
+        SubledgerSnapshot.currency,
+        SubledgerSnapshot.balance,
+        SubledgerSnapshot.original_balance,
+    )
+    for row in session.execute(subledger_rows):
         subledgers_stored.setdefault(row.month, {})[(row.account_id, row.award_id)] = (
             row.currency,
             row.balance,
             row.original_balance,
         )
     for month, entries, accounts, moved in expected_snapshots(
-        session, None, through, first=months[0]
+        session, None, through, first=months[0], movements=movements
     ):
         if latest_closed is not None and month <= latest_closed:
             if month not in stored_entries:

@@ -13,6 +13,7 @@ the entries after it.
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterator
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
 
@@ -152,8 +153,81 @@ def canonical_json_of_rows(entry: tuple, postings: list[tuple], codes: dict[int,
     )
 
 
+class Tally:
+    """The streamed postings summed per month (and per account, per award subledger), so
+    that a full verify checks the balances and the snapshots without reading the postings
+    a second time. ``award_accounts``: the accounts kept per award (overdraft scope)."""
+
+    def __init__(self, award_accounts: set[int]):
+        self.award_accounts = award_accounts
+        self.postings = 0
+        self.entries_by: dict[str, int] = defaultdict(int)
+        #: month -> account -> [amount, original, postings]
+        self.accounts_by: dict[str, dict] = defaultdict(dict)
+        #: month -> (account, award) -> [min currency, amount, original, {currencies}]
+        self.subledgers_by: dict[str, dict] = defaultdict(dict)
+
+    def add(self, entry: tuple, postings: list[tuple]) -> None:
+        day = entry[VALUE_DATE]
+        month = f"{day.year:04d}-{day.month:02d}"
+        self.entries_by[month] += 1
+        self.postings += len(postings)
+        accounts = self.accounts_by[month]
+        for p in postings:
+            account, amount, original = p[ACCOUNT_ID], p[AMOUNT], p[ORIGINAL_AMOUNT]
+            total = accounts.get(account)
+            if total is None:
+                accounts[account] = [amount, original, 1]
+            else:
+                total[0] += amount
+                total[1] += original
+                total[2] += 1
+            if account in self.award_accounts:
+                key, currency = (account, p[AWARD_ID]), p[CURRENCY]
+                sub = self.subledgers_by[month].get(key)
+                if sub is None:
+                    self.subledgers_by[month][key] = [currency, amount, original, {currency}]
+                else:
+                    sub[0] = min(sub[0], currency)
+                    sub[1] += amount
+                    sub[2] += original
+                    sub[3].add(currency)
+
+    def balance_sums(self):
+        """``(sums, award_sums, award_currencies)`` over all months, as verify's SQL sums."""
+        sums: dict[int, tuple[int, int, int]] = {}
+        for accounts in self.accounts_by.values():
+            for account, (amount, original, count) in accounts.items():
+                a, o, c = sums.get(account, (0, 0, 0))
+                sums[account] = (a + amount, o + original, c + count)
+        award_sums: dict[tuple, tuple[int, int]] = {}
+        award_currencies: dict[tuple, set[str]] = defaultdict(set)
+        for subledgers in self.subledgers_by.values():
+            for key, (_, amount, original, currencies) in subledgers.items():
+                a, o = award_sums.get(key, (0, 0))
+                award_sums[key] = (a + amount, o + original)
+                award_currencies[key] |= currencies
+        return sums, award_sums, dict(award_currencies)
+
+    def movements(self):
+        """What :func:`ledger.snapshots.month_movements` would return over every month."""
+        accounts = {
+            month: {k: tuple(v) for k, v in by.items()} for month, by in self.accounts_by.items()
+        }
+        subledgers = {
+            month: {k: (v[0], v[1], v[2]) for k, v in by.items() if k[1] is not None}
+            for month, by in self.subledgers_by.items()
+        }
+        return dict(self.entries_by), accounts, subledgers
+
+
 def verify_chain(
-    session: Session, codes: dict[int, str], result, after: int = 0, prev_hash: str | None = None
+    session: Session,
+    codes: dict[int, str],
+    result,
+    after: int = 0,
+    prev_hash: str | None = None,
+    tally: Tally | None = None,
 ) -> None:
     """Numbering from ``after + 1``, the previous-hash links from ``prev_hash``, each hash,
     two postings at least and a zero sum, for every entry after ``after``; problems go to
@@ -180,6 +254,8 @@ def verify_chain(
         total = sum(p[AMOUNT] for p in postings)
         if total != 0:
             problems.append(f"entry {number}: postings sum to {total}, not zero")
+        if tally is not None:
+            tally.add(entry, postings)
         expected_number = number + 1
         prev_hash = entry[HASH]
         count += 1
