@@ -21,7 +21,8 @@ from ledger.fund import functional_currency
 from ledger.models import Account, Asset, Case, CashMovement, Posting
 from ledger.models.base import summed
 from ledger.money import Money
-from ledger.reads.lists import dated, filtered, row_of
+from ledger.reads.books import movements_selected
+from ledger.reads.lists import row_of
 from ledger.reads.paging import Page, PageRequest, ordering, paginate
 
 # -- receipts and expenses ---------------------------------------------------------------
@@ -80,14 +81,14 @@ def list_cash(
     access.require(actor, access.READ_BOOKS)
     functional = functional_currency(session)
     value = _functional_value().label("functional_minor")
-    query = (
+    query = movements_selected(
         select(CashMovement, Case.reference, value)
         .outerjoin(Case, Case.id == CashMovement.case_id)
-        .where(CashMovement.direction == direction)
-        .order_by(*ordering(sort, CASH_SORTS, "-date"))
-    )
-    query = dated(
-        filtered(query, (CashMovement.kind, kind)), CashMovement.occurred_on, date_from, date_to
+        .order_by(*ordering(sort, CASH_SORTS, "-date")),
+        direction,
+        kind,
+        date_from,
+        date_to,
     )
 
     def rows(found) -> list[CashRow]:

@@ -52,15 +52,21 @@ def list_movements(
 ) -> Page[MovementRow]:
     """Receipts (``direction="receipt"``) or expenses, newest first by default."""
     access.require(actor, access.READ_BOOKS)
-    query = (
-        select(CashMovement)
-        .where(CashMovement.direction == direction)
-        .order_by(*ordering(sort, MOVEMENT_SORTS, "-date"))
-    )
-    query = dated(
-        filtered(query, (CashMovement.kind, kind)), CashMovement.occurred_on, date_from, date_to
+    query = movements_selected(
+        select(CashMovement).order_by(*ordering(sort, MOVEMENT_SORTS, "-date")),
+        direction,
+        kind,
+        date_from,
+        date_to,
     )
     return paginate(session, query, page, lambda rows: [movement_row(r[0]) for r in rows])
+
+
+def movements_selected(query, direction: str, kind, date_from, date_to):
+    """``query`` narrowed to the receipts or the expenses (``direction``) the filters select:
+    of a kind, and occurred between two days (either end left out: open)."""
+    query = filtered(query.where(CashMovement.direction == direction), (CashMovement.kind, kind))
+    return dated(query, CashMovement.occurred_on, date_from, date_to)
 
 
 def get_movement(session: Session, actor: Actor, movement_id: int) -> MovementRow:
