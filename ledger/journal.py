@@ -13,6 +13,13 @@ The invariants of SPEC §2 are enforced here, in order:
 
 A service calls :func:`post_entry` inside its own transaction and commits (or
 rolls back) as one unit with whatever register change caused the entry.
+
+Posting is split around the journal-head lock (issue 11): :func:`prepare_entry`
+does everything that does not need the head (validation against the chart the
+transaction read once, the posting rows, the canonical JSON but for the number);
+:mod:`ledger.posting` does the rest under the lock, in as few statements as the
+engine allows. :func:`post_entries` posts many prepared entries as one batch
+under one lock (imports, historical loads), all or nothing.
 """
 
 from __future__ import annotations
