@@ -133,22 +133,51 @@ def stream_entries(session: Session, after: int = 0) -> Iterator[tuple[tuple, li
         yield current, postings
 
 
+#: JSON of the few short strings that repeat on every entry (codes, currencies, events,
+#: authors), encoded once; bounded so a journal of unique values cannot grow it.
+_ENCODED: dict[str | None, str] = {None: "null"}
+_ENCODED_MAX = 4096
+
+
+def _repeated(value: str | None) -> str:
+    encoded = _ENCODED.get(value)
+    if encoded is None:
+        encoded = encode_basestring(value)
+        if len(_ENCODED) < _ENCODED_MAX:
+            _ENCODED[value] = encoded
+    return encoded
+
+
 def canonical_json_of_rows(entry: tuple, postings: list[tuple], codes: dict[int, str]) -> str:
-    """:func:`canonical_json` of streamed rows (positions, not attributes): the same bytes."""
+    """:func:`canonical_json` of streamed rows (positions, not attributes): the same bytes.
+    Written for speed (it runs once per entry of a verify): integers and NULLs inline,
+    repeated strings encoded once."""
     lines = ",".join(
-        f'{{"account":{_text(codes.get(p[ACCOUNT_ID], "?"))},"amount":{p[AMOUNT]},'
-        f'"asset_id":{_int(p[ASSET_ID])},"award_id":{_int(p[AWARD_ID])},'
-        f'"case_id":{_int(p[CASE_ID])},"currency":{_text(p[CURRENCY])},"line":{p[LINE]},'
-        f'"original_amount":{p[ORIGINAL_AMOUNT]},"victim_id":{_int(p[VICTIM_ID])}}}'
-        for p in postings
+        [
+            f'{{"account":{_repeated(codes.get(p[ACCOUNT_ID], "?"))},"amount":{p[AMOUNT]},'
+            f'"asset_id":{"null" if p[ASSET_ID] is None else p[ASSET_ID]},'
+            f'"award_id":{"null" if p[AWARD_ID] is None else p[AWARD_ID]},'
+            f'"case_id":{"null" if p[CASE_ID] is None else p[CASE_ID]},'
+            f'"currency":{_repeated(p[CURRENCY])},"line":{p[LINE]},'
+            f'"original_amount":{p[ORIGINAL_AMOUNT]},'
+            f'"victim_id":{"null" if p[VICTIM_ID] is None else p[VICTIM_ID]}}}'
+            for p in postings
+        ]
     )
-    posted_at = entry[POSTED_AT].replace(tzinfo=None).isoformat(timespec="microseconds")
+    posted_at = entry[POSTED_AT]
+    if posted_at.tzinfo is not None:
+        posted_at = posted_at.replace(tzinfo=None)
+    key, memo = entry[IDEMPOTENCY_KEY], entry[MEMO]
+    reverses, source_id = entry[REVERSES], entry[SOURCE_ID]
     return (
-        f'{{"created_by":{_text(entry[CREATED_BY])},"event":{_text(entry[EVENT])},'
-        f'"idempotency_key":{_text(entry[IDEMPOTENCY_KEY])},"memo":{_text(entry[MEMO])},'
-        f'"number":{entry[NUMBER]},"posted_at":"{posted_at}","postings":[{lines}],'
-        f'"reverses":{_int(entry[REVERSES])},"source_id":{_int(entry[SOURCE_ID])},'
-        f'"source_type":{_text(entry[SOURCE_TYPE])},'
+        f'{{"created_by":{_repeated(entry[CREATED_BY])},"event":{_repeated(entry[EVENT])},'
+        f'"idempotency_key":{"null" if key is None else encode_basestring(key)},'
+        f'"memo":{"null" if memo is None else encode_basestring(memo)},'
+        f'"number":{entry[NUMBER]},'
+        f'"posted_at":"{posted_at.isoformat(timespec="microseconds")}","postings":[{lines}],'
+        f'"reverses":{"null" if reverses is None else reverses},'
+        f'"source_id":{"null" if source_id is None else source_id},'
+        f'"source_type":{_repeated(entry[SOURCE_TYPE])},'
         f'"value_date":"{entry[VALUE_DATE].isoformat()}"}}'
     )
 
