@@ -7,8 +7,11 @@ from collections.abc import Iterable, Iterator
 from flask import Response, stream_with_context
 from sqlalchemy.orm import Session
 
-from reports.render import FORMATS
+from app import db
+from reports.context import ReportRequest
+from reports.render import FORMATS, render
 from reports.statement import Statement
+from reports.statements import build_statement
 
 
 def stream_then_close(pieces: Iterable, session: Session) -> Iterator[bytes]:
@@ -65,3 +68,18 @@ def statement_download(
         statement.headers(),
         inline=fmt == "json",
     )
+
+
+def streamed_statement(slug: str, asked: ReportRequest, fmt: str) -> Response:
+    """Statement ``slug`` built and streamed from its own read-only session (the replica when
+    configured; it outlives the request's), closed after the last byte: a general ledger or
+    a journal is long. A refusal of the builder closes the session and is raised as it is.
+    The API's downloads and the web pages' both come through here."""
+    session = db.report_session()
+    try:
+        statement = build_statement(session, slug, asked)
+        pieces = render(statement, fmt)
+    except BaseException:
+        session.close()
+        raise
+    return statement_download(statement, pieces, fmt, session)

@@ -15,15 +15,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app import db
 from app.api.common import actor
 from app.api.fields import Day, QueryId
 from app.auth import requires
 from app.statements import report_request
-from app.streaming import statement_download
+from app.streaming import streamed_statement
 from ledger import access
-from reports.render import FORMATS, render
-from reports.statements import BUILDERS, build_statement
+from reports.render import FORMATS
+from reports.statements import BUILDERS
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Statements")
 
@@ -46,12 +45,4 @@ class Report(MethodView):
     def get(self, args, slug: str):
         """Download a statement of SPEC §6."""
         fmt = args.pop("format")
-        request = report_request(actor(), **args)
-        session = db.report_session()
-        try:
-            statement = build_statement(session, slug, request)
-            pieces = render(statement, fmt)
-        except BaseException:
-            session.close()
-            raise
-        return statement_download(statement, pieces, fmt, session)
+        return streamed_statement(slug, report_request(actor(), **args), fmt)

@@ -17,7 +17,8 @@ from wtforms.validators import InputRequired, Length
 
 from app import db
 from app.statements import report_request
-from app.web.downloads import TABLE_FORMATS, streamed
+from app.streaming import streamed_statement
+from app.web.downloads import TABLE_FORMATS
 from app.web.forms import DayField, FilterForm, Form, options
 from app.web.pages import done, page_request, refused, render
 from app.web.sessions import current_actor, requires
@@ -90,6 +91,6 @@ def show(code: str):
     fmt = request.args.get("format")
     if fmt in TABLE_FORMATS:
         asked = report_request(actor, account=code, **dates)
-        return streamed("general-ledger", asked, fmt)
+        return streamed_statement("general-ledger", asked, fmt)
     ledger = reads.account_ledger(session, actor, code, page_request(per_page=50), **dates)
     return render("accounts/show.html", form=filters, account=ledger.account, ledger=ledger)

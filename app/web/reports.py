@@ -26,7 +26,7 @@ from wtforms import SelectField, ValidationError
 
 from app import db
 from app.statements import report_request
-from app.web.downloads import streamed
+from app.streaming import streamed_statement
 from app.web.forms import DayField, FilterForm, apply_refusal, options
 from app.web.pages import render
 from app.web.sessions import current_actor, requires
@@ -243,7 +243,7 @@ def statement(slug: str):
         case_id=form.case_id.data,
     )
     try:
-        return streamed(slug, asked, fmt)
+        return streamed_statement(slug, asked, fmt)
     except LedgerError as exc:
         if exc.kind == FORBIDDEN:
             raise
