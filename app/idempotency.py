@@ -155,9 +155,9 @@ def _fingerprint() -> str:
     for part in (request.method, request.path, request.query_string.decode("latin-1")):
         digest.update(part.encode("utf-8") + b"\0")
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
+        for name, value in sorted(request.form.items(multi=True), key=_by_name):
             digest.update(f"{name}={value}".encode() + b"\0")
-        for name, upload in sorted(request.files.items(multi=True), key=lambda i: i[0]):
+        for name, upload in sorted(request.files.items(multi=True), key=_by_name):
             content = upload.stream.read()
             upload.stream.seek(0)  # the view reads it again
             digest.update(f"{name}:{upload.filename}:".encode())
@@ -165,3 +165,10 @@ def _fingerprint() -> str:
     else:
         digest.update(request.get_data(cache=True))
     return digest.hexdigest()
+
+
+def _by_name(item: tuple) -> tuple[str, str]:
+    """Fields in a stable order that never fails: a nameless part (refused earlier by the
+    request guards) sorts first instead of raising."""
+    name, value = item
+    return (name or "", value if isinstance(value, str) else "")

@@ -32,6 +32,7 @@ from app.api import (
     reports,
     victims,
 )
+from app.api.common import IdempotencyKeyPlugin
 from app.api.schemas import ProblemSchema
 
 #: The media type of every error the API answers (app/errors.py), RFC 9457.
@@ -84,7 +85,7 @@ def init_app(app: Flask) -> Api:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [IdempotencyKeyPlugin()]})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "fundledger API token"}
     )

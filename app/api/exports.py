@@ -16,6 +16,7 @@ from marshmallow import Schema, fields, validate
 from app import db
 from app.api.common import actor
 from app.api.fields import Day
+from app.api.schemas import download_response
 from app.auth import requires
 from app.streaming import download
 from ledger import access
@@ -30,14 +31,19 @@ class JournalExportArgs(Schema):
     date_to = Day(data_key="to", load_default=None)
 
 
+_DESCRIPTION = (
+    "The journal as a Ledger/hledger journal or a Beancount file "
+    "(text/plain, UTF-8, an attachment), amounts in the functional currency"
+)
+
+
 @blp.route("/journal")
 class JournalExport(MethodView):
     @requires(access.READ_BOOKS)
     @blp.arguments(JournalExportArgs, location="query")
-    @blp.response(
-        200,
-        description="The journal as a Ledger/hledger journal or a Beancount file "
-        "(text/plain, UTF-8, an attachment), amounts in the functional currency",
+    @blp.response(200, description=_DESCRIPTION)
+    @blp.doc(
+        responses={"200": download_response(_DESCRIPTION, {media for media, _ in FORMATS.values()})}
     )
     def get(self, args):
         """Download the journal for hledger, Ledger or Beancount (SPEC §6)."""

@@ -17,12 +17,15 @@ from marshmallow import Schema, fields, validate
 
 from app.api.common import actor
 from app.api.fields import Day, QueryId
+from app.api.schemas import download_response
 from app.auth import requires
 from app.statements import report_request
 from app.streaming import streamed_statement
 from ledger import access
 from reports.render import FORMATS
 from reports.statements import BUILDERS
+
+_DESCRIPTION = f"The statement; slugs: {', '.join(BUILDERS)}"
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Statements")
 
@@ -41,7 +44,8 @@ class ReportArgs(Schema):
 class Report(MethodView):
     @requires(access.READ_STATEMENTS)
     @blp.arguments(ReportArgs, location="query")
-    @blp.response(200, description=f"The statement; slugs: {', '.join(BUILDERS)}")
+    @blp.response(200, description=_DESCRIPTION)
+    @blp.doc(responses={"200": download_response(_DESCRIPTION, FORMATS.values())})
     def get(self, args, slug: str):
         """Download a statement of SPEC §6."""
         fmt = args.pop("format")

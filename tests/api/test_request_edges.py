@@ -603,7 +603,7 @@ STATEMENTS = (
     "notes",
 )
 #: Integers that count things, not money.
-COUNTS = frozenset({"entries", "count"})
+COUNTS = frozenset({"entries", "count", "journal_entries", "audit_events"})
 #: Words that, as part of a key, say the value is money...
 MONEY_WORDS = frozenset(
     {
