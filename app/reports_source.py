@@ -41,9 +41,10 @@ from ledger.models import AuditEvent, JournalHead
 
 log = logging.getLogger("fundledger.reports")
 
-#: The first pause between two looks at the standby; it doubles up to ``_LONGEST_PAUSE``.
-_FIRST_PAUSE = 0.005
-_LONGEST_PAUSE = 0.1
+#: The first pause between two looks at the standby, in nanoseconds (whole numbers: the
+#: project keeps floats out of its code); it doubles up to ``_LONGEST_PAUSE_NS``.
+_FIRST_PAUSE_NS = 5_000_000
+_LONGEST_PAUSE_NS = 100_000_000
 
 #: ``Session.info`` key saying where a statement's session reads: ``primary`` or ``replica``.
 SOURCE = "reports_source"
@@ -61,7 +62,7 @@ class Position:
 class ReportSources:
     """The read-only session factories of statements, and the rule choosing between them."""
 
-    def __init__(self, primary_url: str, replica_url: str | None, max_wait: float = 5.0):
+    def __init__(self, primary_url: str, replica_url: str | None, max_wait: int = 5):
         self.primary: sessionmaker[Session] = make_sessionmaker(
             make_engine(primary_url, read_only=True)
         )
@@ -75,14 +76,14 @@ class ReportSources:
         return cls(
             config["DATABASE_URL"],
             config.get("REPORTS_DATABASE_URL"),
-            float(config.get("REPLICA_MAX_WAIT_SECONDS", 5)),
+            int(config.get("REPLICA_MAX_WAIT_SECONDS", 5)),
         )
 
     def open(self) -> Session:
         """A read-only session for one statement, on the replica if it has caught up."""
         if self.replica is None:
             return _tagged(self.primary(), "primary")
-        started = time.monotonic()
+        started = time.monotonic_ns()
         # First where the primary is (its errors reach the caller: without it, nothing
         # says how recent a statement must be), then the replica, until it gets there.
         primary_lsn = self._primary_lsn()
@@ -97,14 +98,15 @@ class ReportSources:
         if not caught_up:
             log.warning(
                 "statement read from the primary: the reports replica had not caught up "
-                "with it within %.1f s (primary at %s, replica at %s)",
+                "with it within %s s (primary at %s, replica at %s)",
                 self.max_wait,
                 _describe(wanted),
                 _describe(seen),
             )
             return _tagged(self.primary(), "primary")
         log.debug(
-            "statement read from the reports replica (waited %.3f s)", time.monotonic() - started
+            "statement read from the reports replica (waited %d ms)",
+            (time.monotonic_ns() - started) // 1_000_000,
         )
         return _tagged(self.replica(), "replica")
 
@@ -124,9 +126,10 @@ class ReportSources:
         with _asking(self.primary) as primary:
             return Position(None, _marks(primary))
 
-    def _wait(self, primary_lsn: str | None, started: float) -> tuple[bool, Position, Position]:
+    def _wait(self, primary_lsn: str | None, started: int) -> tuple[bool, Position, Position]:
         """Whether the replica reached the primary within ``max_wait`` seconds of
-        ``started``, where it was last seen, and where the primary was.
+        ``started`` (``time.monotonic_ns()``), where it was last seen, and where the
+        primary was.
 
         Whether the replica is a standby is asked at every look (it may have been
         promoted meanwhile); each look ends its transaction, so the statement's own
@@ -134,7 +137,7 @@ class ReportSources:
         """
         assert self.replica is not None
         wanted: Position | None = None
-        pause = _FIRST_PAUSE
+        pause = _FIRST_PAUSE_NS
         with _asking(self.replica) as replica:
             while True:
                 seen = _replica_position(replica, standby=primary_lsn is not None)
@@ -144,10 +147,10 @@ class ReportSources:
                     wanted = self._primary_marks()
                 if _reached(seen, wanted):
                     return True, seen, wanted
-                if time.monotonic() - started + pause > self.max_wait:
+                if time.monotonic_ns() - started + pause > self.max_wait * 1_000_000_000:
                     return False, seen, wanted
-                time.sleep(pause)
-                pause = min(pause * 2, _LONGEST_PAUSE)
+                time.sleep(pause / 1_000_000_000)
+                pause = min(pause * 2, _LONGEST_PAUSE_NS)
 
 
 def _asking(sessions: sessionmaker[Session]) -> Connection:
