@@ -1,6 +1,7 @@
 """Every measure of issue 11 beside its reference, in one run: ``benchmarks/RESULTS.md``.
 
     .venv/bin/python benchmarks/run.py            # full sizes (2.5M postings, 15 s bursts…)
+    .venv/bin/python benchmarks/run.py --medium   # the issue's sizes but a 500k history (~20 min)
     .venv/bin/python benchmarks/run.py --quick    # the same code with small sizes (2-4 min)
     .venv/bin/python benchmarks/run.py --only verify_speed trial_balance
 
@@ -45,6 +46,7 @@ from bench import (  # noqa: E402
 )
 from bench.common import (  # noqa: E402
     FULL,
+    MEDIUM,
     QUICK,
     Outcome,
     Sizes,
@@ -84,14 +86,20 @@ class Context:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, short bursts")
+    sizes_given = parser.add_mutually_exclusive_group()
+    sizes_given.add_argument("--quick", action="store_true", help="small sizes, short bursts")
+    sizes_given.add_argument(
+        "--medium", action="store_true", help="the issue's sizes, a 500k-posting history"
+    )
     parser.add_argument("--only", nargs="+", choices=list(MEASURES), help="these measures")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
-    command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
+    command = "python benchmarks/run.py" + (
+        " --quick" if args.quick else " --medium" if args.medium else ""
+    )
     if args.only:
         command += " --only " + " ".join(args.only)
-    sizes = QUICK if args.quick else FULL
+    sizes = QUICK if args.quick else MEDIUM if args.medium else FULL
     outcomes: list[Outcome] = []
     drop_scratch_databases()  # a run stopped before its end left them
     facts = describe(postgresql_version())
@@ -127,7 +135,8 @@ def main() -> int:
             dropped = drop_scratch_databases()
             ctx.log(f"# dropped {', '.join(dropped) or 'nothing'}")
     facts["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    write(args.output, render(outcomes, facts, sizes=sizes, quick=args.quick, command=command))
+    mode = "quick" if args.quick else "medium" if args.medium else "full"
+    write(args.output, render(outcomes, facts, sizes=sizes, mode=mode, command=command))
     ctx.log(f"# wrote {args.output}")
     return 1 if any(o.error for o in outcomes) else 0
 

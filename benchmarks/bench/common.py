@@ -54,6 +54,16 @@ FULL = Sizes(
     import_rows=10_000,
     distribution_awards=5_000,
 )
+#: Between the two, for a run of 15-25 minutes: the issue's verify fund, import and
+#: distribution sizes, a fifth of its history for the as-of trial balance.
+MEDIUM = Sizes(
+    seconds=8,
+    repeat=3,
+    big_postings=500_000,
+    verify_postings=250_000,
+    import_rows=10_000,
+    distribution_awards=5_000,
+)
 #: Small enough for 2-4 minutes on a shared 2-core machine under load (a fund of 200k
 #: postings alone took over a minute to build there); one fund serves both big measures.
 QUICK = Sizes(
