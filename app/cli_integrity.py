@@ -68,8 +68,16 @@ def _report(result: VerifyResult) -> None:
     "(FUNDLEDGER_CHECKPOINT_LOG); may be given more than once",
 )
 @_PUBLIC_KEY
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="rehash the journal only after the last signed checkpoint (the rest in full); "
+    "without it every row is rehashed",
+)
 @with_appcontext
-def verify(checkpoint_files: tuple[Path, ...], public_key_file: Path | None) -> None:
+def verify(
+    checkpoint_files: tuple[Path, ...], public_key_file: Path | None, incremental: bool
+) -> None:
     """Recompute the hash chains (journal and audit log), sums, numbering and balances,
     check every register row against the entries and audit events that moved it, and
     prove that the chains still extend every signed checkpoint; exit 1 on any problem
@@ -78,7 +86,11 @@ def verify(checkpoint_files: tuple[Path, ...], public_key_file: Path | None) -> 
     session = db.session()
     require_initialised(session)
     result = verify_books(
-        session, OPERATOR, checkpoint_files=checkpoint_files, public_key=public_key
+        session,
+        OPERATOR,
+        checkpoint_files=checkpoint_files,
+        public_key=public_key,
+        incremental=incremental,
     )
     _report(result)
     sys.exit(0 if result.ok else 1)

@@ -333,3 +333,33 @@ def _last_month() -> str:
     first = TODAY.replace(day=1)
     previous = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
     return f"{previous.year:04d}-{previous.month:02d}"
+
+
+def test_an_incremental_verify_starts_at_the_last_checkpoint_and_still_sees_the_tail(
+    app, fund, engine, session_factory, runner
+):
+    assert runner.invoke(args=["checkpoint"]).exit_code == 0
+    _before, after = _last_receipt(session_factory)
+    result = runner.invoke(args=["verify", "--incremental"])
+    assert result.exit_code == 0, result.output
+    assert f"OK: {after.journal_entries} entries, head {after.journal_head}" in result.output
+    with guards_off(engine, "audit_events", "journal_entries", "postings") as run:
+        run(
+            "UPDATE journal_entries SET memo = 'edited' WHERE number = :n",
+            n=after.journal_entries,
+        )
+    result = runner.invoke(args=["verify", "--incremental"])
+    assert result.exit_code == 1
+    assert f"entry {after.journal_entries}: hash does not match its contents" in result.output
+
+
+def test_an_incremental_verify_from_a_cut_checkpoint_checks_the_whole_chain(
+    app, fund, engine, session_factory, runner
+):
+    before, after = _last_receipt(session_factory)
+    assert runner.invoke(args=["checkpoint"]).exit_code == 0
+    _cut_tail_to(engine, before)
+    result = runner.invoke(args=["verify", "--incremental"])
+    assert result.exit_code == 1
+    assert "the whole chain was checked instead" in result.output
+    assert f"journal entry {after.journal_entries} is missing" in result.output
