@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.db import dispose
+from ledger.checkpoints import generate_signing_key
 from ledger.errors import Conflict
 from ledger.models import Victim
 from ledger.pii import PiiCipher, generate_key, rotate
@@ -70,7 +71,15 @@ def test_production_refuses_to_start_without_keys(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="Fernet"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path))
     monkeypatch.setenv("FUNDLEDGER_PII_KEY", generate_key())
+    monkeypatch.delenv("FUNDLEDGER_SIGNING_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="FUNDLEDGER_SIGNING_KEY must be set"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path))
+    monkeypatch.setenv("FUNDLEDGER_SIGNING_KEY", "not-a-key")
+    with pytest.raises(RuntimeError, match="FUNDLEDGER_SIGNING_KEY: the key cannot be read"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path))
+    monkeypatch.setenv("FUNDLEDGER_SIGNING_KEY", generate_signing_key())
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, instance_path=str(tmp_path))
+    assert not (tmp_path / "signing_key").exists()  # production never generates one
     dispose(app)
     monkeypatch.delenv("FUNDLEDGER_SECRET_KEY")
     with pytest.raises(RuntimeError, match="FUNDLEDGER_SECRET_KEY"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app import create_app
 from app.db import dispose
+from ledger.checkpoints import generate_signing_key
 from tests.web.conftest import WebClient
 
 
@@ -37,6 +38,7 @@ def test_in_production_the_session_cookie_is_secure_and_proxies_are_trusted(
     monkeypatch.setenv("FUNDLEDGER_ENV", "production")
     monkeypatch.setenv("FUNDLEDGER_SECRET_KEY", "s" * 64)
     monkeypatch.setenv("FUNDLEDGER_PII_KEY", "x3vKBb0cW9x0Yl3yA0x2d9m2X9vX3uGJbWQ6hk6e4nA=")
+    monkeypatch.setenv("FUNDLEDGER_SIGNING_KEY", generate_signing_key())
     monkeypatch.setenv("FUNDLEDGER_PROXIES", "1")
     app = create_app(
         {"DATABASE_URL": database_url, "REPORTS_DATABASE_URL": database_url},
