@@ -145,7 +145,9 @@ def post_receipt(client, token: str, key: str | None):
 #: Moments at which the request's backend dies, as statement patterns (None: at the commit).
 MOMENTS = {
     "at the service's first write": r"^\s*(INSERT|UPDATE)",
-    "at the journal entry": r"^\s*INSERT INTO journal_entries",
+    # PostgreSQL posts the head, the entry, its postings and the balances in one statement
+    # of data-modifying CTEs (WITH … INSERT INTO journal_entries …); SQLite in several.
+    "at the journal entry": r"^\s*(WITH\b.*)?INSERT INTO journal_entries",
     "at the audit event": r"^\s*INSERT INTO audit_events",
     "before the idempotency record": r"^\s*INSERT INTO idempotent_requests",
     "at the commit": None,
