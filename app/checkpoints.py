@@ -9,17 +9,16 @@ through any door is checkpointed when it commits and ``verify`` checks the log
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask, current_app
 
 from app import db
+from app.dev_keys import development_key
 from ledger.checkpoint_log import Checkpointer, attach
 from ledger.checkpoints import CheckpointError, generate_signing_key, load_signing_key
 
 _EXTENSION = "fundledger.checkpoints"
-log = logging.getLogger("fundledger")
 
 
 def init_app(app: Flask) -> None:
@@ -27,7 +26,9 @@ def init_app(app: Flask) -> None:
     if not setting:
         if app.config["FUNDLEDGER_ENV"] == "production":
             raise RuntimeError("FUNDLEDGER_SIGNING_KEY must be set in production")
-        setting = _development_key(app.instance_path)
+        setting = development_key(
+            app.instance_path, "signing_key", "FUNDLEDGER_SIGNING_KEY", generate_signing_key
+        )
     try:
         key = load_signing_key(setting)
     except CheckpointError as exc:
@@ -44,15 +45,3 @@ def init_app(app: Flask) -> None:
 
 def checkpointer() -> Checkpointer:
     return current_app.extensions[_EXTENSION]
-
-
-def _development_key(instance_path: str) -> str:
-    path = Path(instance_path) / "signing_key"
-    if path.exists():
-        return path.read_text().strip()
-    log.warning("FUNDLEDGER_SIGNING_KEY is not set: generated a development key in %s", path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = generate_signing_key()
-    path.write_text(key)
-    path.chmod(0o600)
-    return key

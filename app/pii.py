@@ -7,15 +7,12 @@ newcomer needs nothing, and a warning says so.
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
 from flask import Flask, current_app
 
+from app.dev_keys import development_key
 from ledger.pii import PiiCipher, generate_key
 
 _EXTENSION = "fundledger.pii"
-log = logging.getLogger("fundledger")
 
 
 def init_app(app: Flask) -> None:
@@ -23,21 +20,9 @@ def init_app(app: Flask) -> None:
     if not setting:
         if app.config["FUNDLEDGER_ENV"] == "production":
             raise RuntimeError("FUNDLEDGER_PII_KEY must be set in production")
-        setting = _development_key(app.instance_path)
+        setting = development_key(app.instance_path, "pii_key", "FUNDLEDGER_PII_KEY", generate_key)
     app.extensions[_EXTENSION] = PiiCipher.from_setting(setting)
 
 
 def cipher() -> PiiCipher:
     return current_app.extensions[_EXTENSION]
-
-
-def _development_key(instance_path: str) -> str:
-    path = Path(instance_path) / "pii_key"
-    if path.exists():
-        return path.read_text().strip()
-    log.warning("FUNDLEDGER_PII_KEY is not set: generated a development key in %s", path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = generate_key()
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
