@@ -33,13 +33,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: run.py's shared code
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd
+from bench.common import ADMIN, bench_case
 from sqlalchemy import make_url, text
 
-from ledger import awards, cases, cash, victims
-from ledger.access import ADMINISTRATOR, Actor
+from ledger import awards, cash, victims
 from ledger.chart import seed_chart
 from ledger.database import make_engine, make_sessionmaker
 from ledger.distributions import distribute
@@ -49,7 +50,6 @@ from ledger.money import Money
 from ledger.pii import PiiCipher, generate_key
 from migrations import upgrade
 
-ADMIN = Actor(None, "bench-admin", ADMINISTRATOR)
 DAY = date(2026, 2, 2)
 
 
@@ -65,15 +65,7 @@ def fresh_fund(url: str):
         initialise_fund(session, name="Benchmark fund", functional_currency="EUR")
         seed_chart(session, "EUR")
     with factory.begin() as session:
-        case = cases.open_case(
-            session,
-            actor=ADMIN,
-            reference="CR-BENCH",
-            court="Court",
-            title="Benchmark",
-            jurisdiction="PT",
-            opened_on=date(2026, 1, 2),
-        )
+        case = bench_case(session, "CR-BENCH", "Benchmark")
         cipher = PiiCipher((generate_key(),))
         victim_ids = []
         for _ in range(50):

@@ -28,8 +28,16 @@ from datetime import date
 import large_statements
 from sqlalchemy import func, select
 
-from bench.common import ADMIN, OPENED, Figure, Outcome, fresh_database, median, small_fund
-from ledger import assets, cases
+from bench.common import (
+    ADMIN,
+    Figure,
+    Outcome,
+    bench_case,
+    fresh_database,
+    median,
+    small_fund,
+)
+from ledger import assets
 from ledger.database import make_engine, make_sessionmaker
 from ledger.distributions import distribute
 from ledger.imports import read_table, run_import
@@ -60,15 +68,7 @@ def _prepare(rows: int, in_a: int):
     fund = small_fund(fresh_database("fl_h4_bulk"), victims_count=20)
     factory = make_sessionmaker(make_engine(fund.url))
     with factory.begin() as session:
-        cases.open_case(
-            session,
-            actor=ADMIN,
-            reference="CR-BENCH-2",
-            court="Benchmark District Court",
-            title="State v. Second Benchmark",
-            jurisdiction="PT",
-            opened_on=OPENED,
-        )
+        bench_case(session, "CR-BENCH-2", "State v. Second Benchmark")
         seized = assets.seize_asset(
             session,
             actor=ADMIN,
