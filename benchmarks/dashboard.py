@@ -224,8 +224,8 @@ def enrich(url: str) -> dict:
             create_user(session, OPERATOR, name, role, PASSWORD)
         open_cases(session, OPERATOR)
     with engine.begin() as connection:
-        registered = _insert_awards(connection)
-        paid = _insert_paid_disbursements(connection)
+        registered = insert_awards(connection)
+        paid = insert_paid_disbursements(connection)
     admin, second = _actors(factory)
     with factory.begin() as session:
         add_account(
@@ -265,107 +265,95 @@ def _actors(factory) -> tuple[Actor, Actor]:
     return users[ADMIN], users[SECOND]
 
 
-def _insert_awards(connection) -> int:
-    """An award row per award the builder registered, paid when its subledger is at zero."""
-    registered = (
-        select(
-            Posting.award_id,
-            Posting.victim_id,
-            Posting.case_id,
-            Posting.currency,
-            Posting.amount,
-            Posting.original_amount,
-            JournalEntry.value_date,
-            JournalEntry.posted_at,
-            SubledgerBalance.balance,
-        )
+def _legs(event: str):
+    """The builder's postings of entries of one ``event``, each with its entry's dates and
+    its account's code: what the award and payment rows below are made from."""
+    return (
+        select(Posting.__table__, JournalEntry.value_date, JournalEntry.posted_at, Account.code)
+        .select_from(Posting)
         .join(JournalEntry, JournalEntry.number == Posting.entry_number)
         .join(Account, Account.id == Posting.account_id)
+        .where(JournalEntry.event == event)
+    )
+
+
+def _insert_in_batches(connection, table, rows: list[dict]) -> None:
+    """Core inserts of ``large_statements.BATCH`` rows at a time, as the builder writes."""
+    for start in range(0, len(rows), large_statements.BATCH):
+        connection.execute(insert(table), rows[start : start + large_statements.BATCH])
+
+
+def insert_awards(connection) -> int:
+    """An award row per award the builder registered, paid when its subledger is at zero."""
+    registered = (
+        _legs("award.registered")
+        .add_columns(SubledgerBalance.balance)
         .join(
             SubledgerBalance,
             (SubledgerBalance.account_id == Posting.account_id)
             & (SubledgerBalance.award_id == Posting.award_id),
         )
-        .where(JournalEntry.event == "award.registered", Account.code == AWARDS_PAYABLE)
+        .where(Account.code == AWARDS_PAYABLE)
         .order_by(Posting.award_id)
     )
     rows = []
-    for award, victim, case, currency, amount, original, day, at, balance in connection.execute(
-        registered
-    ):
-        paid = balance == 0
+    for leg in connection.execute(registered):
+        paid = leg.balance == 0
         rows.append(
             {
-                "id": award,
-                "case_id": case,
-                "victim_id": victim,
-                "order_reference": f"OR-{award:06d}",
-                "ordered_on": day,
-                "amount_minor": -original,
-                "currency": currency,
-                "functional_minor": -amount,
-                "paid_minor": -original if paid else 0,
+                "id": leg.award_id,
+                "case_id": leg.case_id,
+                "victim_id": leg.victim_id,
+                "order_reference": f"OR-{leg.award_id:06d}",
+                "ordered_on": leg.value_date,
+                "amount_minor": -leg.original_amount,
+                "currency": leg.currency,
+                "functional_minor": -leg.amount,
+                "paid_minor": -leg.original_amount if paid else 0,
                 "cancelled_minor": 0,
                 "status": "paid" if paid else "registered",
                 "registered_by": "benchmark",
-                "created_at": at,
+                "created_at": leg.posted_at,
             }
         )
-    for start in range(0, len(rows), large_statements.BATCH):
-        connection.execute(insert(Award.__table__), rows[start : start + large_statements.BATCH])
+    _insert_in_batches(connection, Award.__table__, rows)
     _advance_sequence(connection, "awards")
     return len(rows)
 
 
-def _insert_paid_disbursements(connection) -> int:
+def insert_paid_disbursements(connection) -> int:
     """A ``paid`` payment row for each payment the builder posted (its entry, fee, date)."""
-    legs = connection.execute(
-        select(
-            JournalEntry.number,
-            JournalEntry.value_date,
-            JournalEntry.posted_at,
-            Account.code,
-            Posting.award_id,
-            Posting.amount,
-            Posting.original_amount,
-            Posting.currency,
-        )
-        .join(Posting, Posting.entry_number == JournalEntry.number)
-        .join(Account, Account.id == Posting.account_id)
-        .where(JournalEntry.event == "disbursement.executed")
-        .order_by(JournalEntry.number, Posting.line)
-    )
+    legs = _legs("disbursement.executed").order_by(Posting.entry_number, Posting.line)
     payments: dict[int, dict] = {}
-    for number, day, at, code, award, amount, original, currency in legs:
+    for leg in connection.execute(legs):
+        number = leg.entry_number
         row = payments.setdefault(
             number,
             {
                 "method": "bank_transfer",
                 "status": "paid",
                 "proposed_by": ADMIN,
-                "proposed_at": at,
+                "proposed_at": leg.posted_at,
                 "approved_by": SECOND,
-                "approved_at": at,
-                "paid_on": day,
+                "approved_at": leg.posted_at,
+                "paid_on": leg.value_date,
                 "bank_reference": f"BENCH-{number}",
                 "fee_minor": 0,
                 "payment_entry": number,
             },
         )
-        if code == AWARDS_PAYABLE:
+        if leg.code == AWARDS_PAYABLE:
             row.update(
-                award_id=award,
-                amount_minor=original,
-                currency=currency,
-                estimate_minor=amount,
-                debited_minor=amount,
+                award_id=leg.award_id,
+                amount_minor=leg.original_amount,
+                currency=leg.currency,
+                estimate_minor=leg.amount,
+                debited_minor=leg.amount,
             )
-        elif code == BANK_CHARGES:
-            row["fee_minor"] = amount
+        elif leg.code == BANK_CHARGES:
+            row["fee_minor"] = leg.amount
     rows = list(payments.values())
-    for start in range(0, len(rows), large_statements.BATCH):
-        batch = rows[start : start + large_statements.BATCH]
-        connection.execute(insert(Disbursement.__table__), batch)
+    _insert_in_batches(connection, Disbursement.__table__, rows)
     return len(rows)
 
 

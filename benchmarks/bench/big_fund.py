@@ -14,14 +14,12 @@ run and shared by the measures that ask for it.
 
 from __future__ import annotations
 
-from datetime import date
-
 import dashboard
 import large_statements
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import sessionmaker
 
 from bench.common import ADMIN, fresh_database
-from ledger import cases
 from ledger.closing import close_year
 from ledger.database import make_engine, make_sessionmaker
 from ledger.periods import close_month
@@ -50,20 +48,10 @@ def big_fund(ctx, postings: int) -> dict:
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
     with factory.begin() as session:
-        for i, (reference, jurisdiction) in enumerate(dashboard.CASES, start=1):
-            case = cases.open_case(
-                session,
-                actor=ADMIN,
-                reference=reference,
-                court="Benchmark District Court",
-                title=f"Benchmark case {i}",
-                jurisdiction=jurisdiction,
-                opened_on=date(2023, 6, 1),
-            )
-            assert case.id == i, "the builder's postings name cases 1 to 12"
+        dashboard.open_cases(session, ADMIN)
     with engine.begin() as connection:
-        awards = dashboard._insert_awards(connection)
-        payments = dashboard._insert_paid_disbursements(connection)
+        awards = dashboard.insert_awards(connection)
+        payments = dashboard.insert_paid_disbursements(connection)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
     closed, close_error = [], None
@@ -93,6 +81,16 @@ def big_fund(ctx, postings: int) -> dict:
     )
     funds[postings] = fund
     return fund
+
+
+def big_fund_sessions(ctx, postings: int) -> tuple[dict, str, Engine, sessionmaker]:
+    """The shared fund of ``postings`` (:func:`big_fund`), its psycopg DSN (the references
+    fetch raw through psycopg) and an engine and session factory on it (the subjects run
+    through SQLAlchemy); the caller disposes of the engine."""
+    fund = big_fund(ctx, postings)
+    engine = make_engine(fund["url"])
+    dsn = fund["url"].replace("postgresql+psycopg://", "postgresql://")
+    return fund, dsn, engine, make_sessionmaker(engine)
 
 
 def describe(fund: dict) -> str:

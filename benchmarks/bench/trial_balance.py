@@ -19,10 +19,9 @@ from datetime import date
 
 import psycopg
 
-from bench.big_fund import big_fund, describe
+from bench.big_fund import big_fund_sessions, describe
 from bench.common import Figure, Outcome, median
 from ledger.balances import trial_balance
-from ledger.database import make_engine, make_sessionmaker
 
 TITLE = "Trial balance as of a past date at a long history vs the raw GROUP BY"
 AS_OF = date(2025, 11, 15)
@@ -48,10 +47,7 @@ def _subject(factory, as_of) -> float:
 
 def run(ctx) -> Outcome:
     outcome = Outcome("trial_balance", TITLE)
-    fund = big_fund(ctx, ctx.sizes.big_postings)
-    dsn = fund["url"].replace("postgresql+psycopg://", "postgresql://")
-    engine = make_engine(fund["url"])
-    factory = make_sessionmaker(engine)
+    fund, dsn, engine, factory = big_fund_sessions(ctx, ctx.sizes.big_postings)
     _raw(dsn), _subject(factory, AS_OF), _subject(factory, None)  # warm
     raw, as_of, early, current = [], [], [], []
     for _ in range(ctx.sizes.repeat):

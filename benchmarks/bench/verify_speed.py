@@ -25,10 +25,9 @@ from collections import defaultdict
 import psycopg
 from psycopg.rows import namedtuple_row
 
-from bench.big_fund import big_fund, describe
+from bench.big_fund import big_fund_sessions, describe
 from bench.common import ADMIN, Figure, Outcome, median
 from ledger import chain
-from ledger.database import make_engine, make_sessionmaker
 from ledger.verify import verify_books, verify_journal
 
 TITLE = "verify (verify_books / verify_journal) vs the raw fetch of the same rows and hashing"
@@ -78,10 +77,7 @@ def _verify(factory, full: bool) -> tuple[float, int]:
 
 def run(ctx) -> Outcome:
     outcome = Outcome("verify_speed", TITLE)
-    fund = big_fund(ctx, ctx.sizes.verify_postings)
-    dsn = fund["url"].replace("postgresql+psycopg://", "postgresql://")
-    engine = make_engine(fund["url"])
-    factory = make_sessionmaker(engine)
+    fund, dsn, engine, factory = big_fund_sessions(ctx, ctx.sizes.verify_postings)
     payloads, same = _payloads(dsn)
     _fetch(dsn)  # warm: the tables in the cache
     times = {"fetch": [], "hash": [], "books": [], "journal": []}
