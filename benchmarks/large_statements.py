@@ -245,20 +245,14 @@ def _next_entry(rng: random.Random, number: int, bank: int, awards: dict, next_a
     if roll < 0.25 or bank < 5_000_000:
         amount = rng.randint(10_000, 5_000_000)
         return (
-            [
-                ("1000", amount, amount, "EUR", "", {}),
-                ("4200", -amount, -amount, "EUR", "", {}),
-            ],
+            _two_legs("1000", "4200", amount, amount, "EUR"),
             f"Donation from benchmark donor {rng.randint(1, 400)}",
             "receipt.recorded",
         )
     if roll < 0.45:
         amount = rng.randint(100, min(200_000, bank // 4))
         return (
-            [
-                ("5500", amount, amount, "EUR", "", {}),
-                ("1000", -amount, -amount, "EUR", "", {}),
-            ],
+            _two_legs("5500", "1000", amount, amount, "EUR"),
             f"Administrative cost, invoice {number}",
             "expense.recorded",
         )
@@ -267,10 +261,7 @@ def _next_entry(rng: random.Random, number: int, bank: int, awards: dict, next_a
         eur = round(usd / USD_PER_EUR)
         dims = {"case_id": case}
         return (
-            [
-                ("1010", eur, usd, "USD", "", dims),
-                ("2100", -eur, -usd, "USD", "", dims),
-            ],
+            _two_legs("1010", "2100", eur, usd, "USD", dims),
             f"Cash seized in case CR-2025-{case:03d} (USD)",
             "asset.seized",
         )
@@ -282,10 +273,7 @@ def _next_entry(rng: random.Random, number: int, bank: int, awards: dict, next_a
         currency = "USD" if foreign else "EUR"
         dims = {"case_id": case, "victim_id": victim, "award_id": next_award}
         return (
-            [
-                ("2000", -functional, -original, currency, "", dims),
-                ("5000", functional, original, currency, "", dims),
-            ],
+            _two_legs("2000", "5000", -functional, -original, currency, dims),
             f"Award registered: order OR-{next_award:06d}",
             "award.registered",
         )
@@ -302,6 +290,19 @@ def _next_entry(rng: random.Random, number: int, bank: int, awards: dict, next_a
         f"Payment of award {award}",
         "disbursement.executed",
     )
+
+
+def _two_legs(
+    first: str, second: str, amount: int, original: int, currency: str, dims: dict | None = None
+) -> list[tuple]:
+    """An entry of two legs that cancel out: ``amount`` (``original`` in ``currency``) on
+    account ``first`` and its opposite on ``second``, with the same dimensions (most of the
+    builder's entries: a receipt, an expense, a seizure, an award)."""
+    dims = {} if dims is None else dims
+    return [
+        (first, amount, original, currency, "", dims),
+        (second, -amount, -original, currency, "", dims),
+    ]
 
 
 # -- the funds -----------------------------------------------------------------------------
