@@ -23,7 +23,6 @@ Usage: ``python benchmarks/asof_speed.py --database-url postgresql+psycopg://…
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -122,9 +121,7 @@ def main() -> None:
                 k: round(statistics.median(v), 4) for k, v in before_close.items()
             }
     engine.dispose()
-    print(json.dumps(report, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    large_statements.print_report(report, args.out)
 
 
 if __name__ == "__main__":

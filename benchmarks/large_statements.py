@@ -684,6 +684,14 @@ def measure(url: str, slug: str, fmt: str, sql_file: Path, args) -> dict:
     }
 
 
+def print_report(report: dict, out: Path | None = None) -> None:
+    """A stand-alone measure's JSON report (``asof_speed.py``, ``verify_speed.py``): printed,
+    and written to ``out`` too when one is given."""
+    print(json.dumps(report, indent=2))
+    if out:
+        out.write_text(json.dumps(report, indent=2) + "\n")
+
+
 def machine(url: str | None = None) -> dict:
     import reports
 

@@ -25,12 +25,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
-import json
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +36,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import large_statements  # noqa: E402
+from bench.common import timed  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from ledger import verify_stream  # noqa: E402
@@ -94,12 +93,6 @@ def before_module(rev: str, repo: Path):
     return module
 
 
-def timed(fn) -> tuple[float, object]:
-    started = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - started, value
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
@@ -152,9 +145,7 @@ def main() -> None:
         "ratio_to_sha256": {k: round(v / medians["sha256"], 1) for k, v in medians.items()},
     }
     engine.dispose()
-    print(json.dumps(report, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    large_statements.print_report(report, args.out)
 
 
 if __name__ == "__main__":
