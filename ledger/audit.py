@@ -36,18 +36,29 @@ _MARKER = -987654321
 
 
 def record(
+    session: Session, actor: Actor, action: str, subject_type: str, subject_id=None, **change
+) -> AuditEvent:
+    """Append one event: ``actor`` did ``action`` to ``subject_type`` ``subject_id``;
+    ``change``: its ``before`` and ``after``, as :func:`prepare` takes them."""
+    prepared = prepare(session, actor, action, subject_type, subject_id, **change)
+    return record_prepared(session, [prepared])[0]
+
+
+def record_change(
     session: Session,
-    actor: Actor,
+    author: Actor,
     action: str,
     subject_type: str,
-    subject_id: object = None,
-    *,
+    row,
+    fields: tuple[str, ...],
     before: Mapping | None = None,
-    after: Mapping | None = None,
+    **extra,
 ) -> AuditEvent:
-    """Append one event: ``actor`` did ``action`` to ``subject_type`` ``subject_id``."""
-    prepared = prepare(session, actor, action, subject_type, subject_id, before=before, after=after)
-    return record_prepared(session, [prepared])[0]
+    """Append the event of ``author``'s step on a register's ``row``: its ``fields`` as they were
+    (``before``, a :func:`snapshot`; None for a new row) and as they are now, with ``extra``
+    (the step's own facts, such as a reason) added after. Every register audits its steps so."""
+    after = snapshot(row, fields) | extra
+    return record(session, author, action, subject_type, row.id, before=before, after=after)
 
 
 def prepare(

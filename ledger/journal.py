@@ -106,41 +106,46 @@ def gain_or_loss(gain: str, loss: str, shortfall: int, **dims) -> list[Line]:
     return []
 
 
-def post_entry(
-    session: Session,
-    *,
-    actor: Actor,
-    value_date: date,
-    memo: str,
-    event: str,
-    lines: Sequence[Line],
-    source: tuple[str, int] | None = None,
-    reverses: int | None = None,
-    idempotency_key: str | None = None,
-    date_field: str = "date",
-) -> JournalEntry:
+def post_entry(session: Session, *, actor: Actor, **entry) -> JournalEntry:
     """Append one balanced entry and update the running balances; return it.
 
-    With an ``idempotency_key`` already used for the same entry, the first
-    entry is returned and nothing is written; used for a different one,
-    :class:`IdempotencyConflict`. A refusal for a closed month names
+    ``entry``: the keywords of :func:`prepare_entry` (``value_date``, ``memo``, ``event``,
+    ``lines``, ``source``, ``reverses``, ``idempotency_key``, ``date_field``), which this
+    prepares and then writes under the lock. With an ``idempotency_key`` already used for
+    the same entry, the first entry is returned and nothing is written; used for a
+    different one, :class:`IdempotencyConflict`. A refusal for a closed month names
     ``date_field``, the caller's own name for the value date.
     """
-    prepared = prepare_entry(
-        session,
-        author=actor,
-        value_date=value_date,
-        memo=memo,
-        event=event,
-        lines=lines,
-        source=source,
-        reverses=reverses,
-        idempotency_key=idempotency_key,
-        date_field=date_field,
-    )
+    prepared = prepare_entry(session, author=actor, **entry)
     if isinstance(prepared, JournalEntry):
         return prepared
     return _write(session, [prepared])[0]
+
+
+def post_step(
+    session: Session,
+    author: Actor,
+    event: str,
+    dated: tuple[date, str],
+    memo: str,
+    lines: Sequence[Line],
+    **options,
+) -> JournalEntry:
+    """Post the entry of ``author``'s step in a register (:func:`post_entry`). ``dated`` is the
+    step's day and the name of its request field, which a refusal for a closed month names:
+    every step dates its entry by a field of its own, so the two travel together.
+    ``options``: the other keywords of :func:`post_entry` (``source``, ``reverses``…)."""
+    day, date_field = dated
+    return post_entry(
+        session,
+        actor=author,
+        value_date=day,
+        date_field=date_field,
+        memo=memo,
+        event=event,
+        lines=lines,
+        **options,
+    )
 
 
 def post_entries(
@@ -291,17 +296,16 @@ def reverse_entry(
         if p.line not in keep_lines
     ]
     try:
-        reversal = post_entry(
+        reversal = post_step(
             session,
-            actor=actor,
-            value_date=value_date,
-            memo=memo,
-            event=event,
-            lines=lines,
+            actor,
+            event,
+            (value_date, date_field),
+            memo,
+            lines,
             source=(original.source_type, original.source_id) if original.source_type else None,
             reverses=number,
             idempotency_key=idempotency_key,
-            date_field=date_field,
         )
     except Unbalanced:
         raise Invalid.field("keep_lines", "leaving those lines out would unbalance it") from None
