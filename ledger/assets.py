@@ -33,7 +33,7 @@ from ledger.chart import (
 from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, debit_credit, gain_or_loss, post_entry
+from ledger.journal import Line, debit_credit, gain_or_loss, post_step
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Asset, JournalEntry, Posting
@@ -101,6 +101,7 @@ def seize_asset(
     )
     session.add(asset)
     session.flush()
+    entry = None
     if kind == "cash":
         functional = to_functional(
             session, estimated_value, seized_on, functional_currency(session), "estimated_value"
@@ -108,11 +109,8 @@ def seize_asset(
         lines = debit_credit(
             ESCROW, SEIZED_PENDING, functional, estimated_value, **_dimensions(asset)
         )
-        memo = f"Cash seized in case {case.reference}"
-        dated = (seized_on, "seized_on")
-        _post(session, actor, asset, events.ASSET_SEIZED, dated, memo, lines)
-    _audit(session, actor, events.ASSET_SEIZED, asset, None)
-    return asset
+        entry = ((seized_on, "seized_on"), f"Cash seized in case {case.reference}", lines)
+    return _conclude(session, actor, events.ASSET_SEIZED, asset, None, entry, {})
 
 
 def forfeit_asset(
@@ -153,13 +151,13 @@ def forfeit_asset(
         asset.value_minor, asset.value_currency = value.minor, value.currency
     asset.carrying_minor = carried
     memo = f"Forfeiture of asset {asset.id} (order {order_reference})"
-    dated = (forfeited_on, "forfeited_on")
-    _post(session, actor, asset, events.ASSET_FORFEITED, dated, memo, lines)
-    asset.state = "forfeited"
-    asset.forfeited_on = forfeited_on
-    asset.forfeiture_order = order_reference
-    _audit(session, actor, events.ASSET_FORFEITED, asset, before)
-    return asset
+    entry = ((forfeited_on, "forfeited_on"), memo, lines)
+    changes = {
+        "state": "forfeited",
+        "forfeited_on": forfeited_on,
+        "forfeiture_order": order_reference,
+    }
+    return _conclude(session, actor, events.ASSET_FORFEITED, asset, before, entry, changes)
 
 
 def liquidate_asset(
@@ -202,16 +200,15 @@ def liquidate_asset(
         Line.credit(HELD_FOR_SALE, carried, Money(asset.value_minor, asset.value_currency), **dims),
     ]
     lines += gain_or_loss(DISPOSAL_GAIN, DISPOSAL_LOSS, carried - net_functional, **dims)
-    memo = f"Sale of forfeited asset {asset.id}"
-    dated = (sold_on, "sold_on")
-    _post(session, actor, asset, events.ASSET_LIQUIDATED, dated, memo, lines)
-    asset.state = "liquidated"
-    asset.sold_on = sold_on
-    asset.proceeds_minor = proceeds.minor
-    asset.selling_costs_minor = selling_costs.minor
-    asset.sale_currency = proceeds.currency
-    _audit(session, actor, events.ASSET_LIQUIDATED, asset, before)
-    return asset
+    entry = ((sold_on, "sold_on"), f"Sale of forfeited asset {asset.id}", lines)
+    changes = {
+        "state": "liquidated",
+        "sold_on": sold_on,
+        "proceeds_minor": proceeds.minor,
+        "selling_costs_minor": selling_costs.minor,
+        "sale_currency": proceeds.currency,
+    }
+    return _conclude(session, actor, events.ASSET_LIQUIDATED, asset, before, entry, changes)
 
 
 def release_asset(
@@ -225,17 +222,14 @@ def release_asset(
     if released_on < asset.seized_on:
         raise Invalid.field("released_on", "cannot be before the asset was seized")
     _not_before_escrow(session, asset, released_on, "released_on")
+    entry = None
     if asset.kind == "cash":
         carried, cash = _in_escrow(session, asset)
         lines = debit_credit(SEIZED_PENDING, ESCROW, carried, cash, **_dimensions(asset))
         memo = f"Seized cash of asset {asset.id} released"
-        dated = (released_on, "released_on")
-        _post(session, actor, asset, events.ASSET_RELEASED, dated, memo, lines)
-    asset.state = "released"
-    asset.released_on = released_on
-    asset.release_reason = reason
-    _audit(session, actor, events.ASSET_RELEASED, asset, before)
-    return asset
+        entry = ((released_on, "released_on"), memo, lines)
+    changes = {"state": "released", "released_on": released_on, "release_reason": reason}
+    return _conclude(session, actor, events.ASSET_RELEASED, asset, before, entry, changes)
 
 
 def _fresh(session: Session, asset_id: int) -> tuple[Asset, dict]:
@@ -256,28 +250,25 @@ def _in_escrow(session: Session, asset: Asset) -> tuple[int, Money]:
     return carried, Money(original, asset.estimated_currency)
 
 
-def _post(
+def _conclude(
     session: Session,
     actor: Actor,
-    asset: Asset,
     event: str,
-    dated: tuple[date, str],
-    memo: str,
-    lines: list[Line],
-) -> None:
-    """Post an asset's entry, sourced to the asset; ``dated`` is the step's day and the name of
-    its request field, which a refusal for a closed month names."""
-    day, date_field = dated
-    post_entry(
-        session,
-        actor=actor,
-        value_date=day,
-        date_field=date_field,
-        memo=memo,
-        event=event,
-        source=("asset", asset.id),
-        lines=lines,
-    )
+    asset: Asset,
+    before: dict | None,
+    entry: tuple[tuple[date, str], str, list[Line]] | None,
+    changes: dict,
+) -> Asset:
+    """End a step as every asset step ends: post its ``entry`` (the step's day and the name of
+    its request field, which a refusal for a closed month names; the memo; the lines), sourced
+    to the asset, unless nothing moves (None); then give the asset its new fields
+    (``changes``) and audit the step (``before``: the asset as it was, None for a new one)."""
+    if entry is not None:
+        post_step(session, actor, event, *entry, source=("asset", asset.id))
+    for name, value in changes.items():
+        setattr(asset, name, value)
+    audit.record_change(session, actor, event, "asset", asset, FIELDS, before)
+    return asset
 
 
 def _not_before_escrow(session: Session, asset: Asset, day: date, field: str) -> None:
@@ -298,8 +289,3 @@ def _require_state(asset: Asset, state: str, action: str) -> None:
             f"asset {asset.id} is {asset.state}; only a {state} asset can {action}",
             {"state": [f"is {asset.state}"]},
         )
-
-
-def _audit(session: Session, actor: Actor, action: str, asset: Asset, before: dict | None) -> None:
-    after = audit.snapshot(asset, FIELDS)
-    audit.record(session, actor, action, "asset", asset.id, before=before, after=after)

@@ -31,7 +31,7 @@ from ledger.chart import AWARDS_PAYABLE, COMPENSATION
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.fund import functional_currency
 from ledger.fx import convert, rate_on, to_functional
-from ledger.journal import debit_credit, post_entry
+from ledger.journal import debit_credit, post_entry, post_step
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Account, Award, Case, Disbursement, SubledgerBalance, Victim
@@ -328,15 +328,10 @@ def cancel_award(
     relief = relief_for(session, award, part)
     part_money = Money(part, award.currency)
     lines = debit_credit(AWARDS_PAYABLE, COMPENSATION, relief, part_money, **dimensions(award))
-    post_entry(
-        session,
-        actor=actor,
-        value_date=effective_on,
-        event=events.AWARD_CANCELLED,
-        source=("award", award.id),
-        lines=lines,
-        memo=f"Award {award.id} {'cancelled' if part == free else 'reduced'}: {reason}",
-        date_field="effective_on",
+    memo = f"Award {award.id} {'cancelled' if part == free else 'reduced'}: {reason}"
+    dated = (effective_on, "effective_on")
+    post_step(
+        session, actor, events.AWARD_CANCELLED, dated, memo, lines, source=("award", award.id)
     )
     award.cancelled_minor += part
     refresh_status(award)
@@ -361,5 +356,4 @@ def refresh_status(award: Award) -> None:
 
 
 def _audit(session: Session, actor: Actor, action: str, award: Award, before, **extra) -> None:
-    after = audit.snapshot(award, FIELDS) | extra
-    audit.record(session, actor, action, "award", award.id, before=before, after=after)
+    audit.record_change(session, actor, action, "award", award, FIELDS, before, **extra)

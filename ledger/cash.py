@@ -35,7 +35,7 @@ from ledger.chart import (
 from ledger.errors import Conflict, Invalid
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import debit_credit, post_entry
+from ledger.journal import debit_credit, post_step
 from ledger.locks import lock_books
 from ledger.models import CashMovement
 from ledger.money import Money
@@ -68,39 +68,34 @@ FIELDS = (
 
 
 def record_receipt(
-    session: Session,
-    *,
-    actor: Actor,
-    kind: str,
-    received_on: date,
-    amount: Money,
-    counterparty: str,
-    case_id: int | None = None,
-    asset_id: int | None = None,
+    session: Session, *, actor: Actor, received_on: date, **movement
 ) -> CashMovement:
-    day = (received_on, "received_on")
-    return _record("receipt", session, actor, kind, day, amount, counterparty, case_id, asset_id)
+    """Record money received on ``received_on``; ``movement``: what :func:`_record` takes
+    (``kind``, one of :data:`RECEIPT_ACCOUNTS`, ``amount``, ``counterparty``, ``case_id``…)."""
+    return _record("receipt", session, actor, (received_on, "received_on"), **movement)
 
 
-def record_expense(
-    session: Session,
-    *,
-    actor: Actor,
-    kind: str,
-    paid_on: date,
-    amount: Money,
-    counterparty: str,
-    case_id: int | None = None,
-    asset_id: int | None = None,
-) -> CashMovement:
-    day = (paid_on, "paid_on")
-    return _record("expense", session, actor, kind, day, amount, counterparty, case_id, asset_id)
+def record_expense(session: Session, *, actor: Actor, paid_on: date, **movement) -> CashMovement:
+    """Record money spent on ``paid_on``; ``movement``: what :func:`_record` takes (``kind``,
+    one of :data:`EXPENSE_ACCOUNTS`, ``amount``, ``counterparty``, ``case_id``…)."""
+    return _record("expense", session, actor, (paid_on, "paid_on"), **movement)
 
 
 def _record(
-    direction, session, actor, kind, dated, amount, counterparty, case_id, asset_id
+    direction: str,
+    session: Session,
+    actor: Actor,
+    dated: tuple[date, str],
+    *,
+    kind: str,
+    amount: Money,
+    counterparty: str,
+    case_id: int | None = None,
+    asset_id: int | None = None,
 ) -> CashMovement:
-    """One receipt or expense; ``dated`` is the day and the name of its request field."""
+    """One receipt or expense (the two differ but in the name of their day's field); ``dated``
+    is the day and the name of its request field. ``case_id`` and ``asset_id``: what the
+    money is for (an asset names its case)."""
     accounts = RECEIPT_ACCOUNTS if direction == "receipt" else EXPENSE_ACCOUNTS
     validate.one_of("kind", kind, accounts)
     access.require(actor, access.MANAGE_CASH)
@@ -142,20 +137,12 @@ def _record(
     session.add(movement)
     session.flush()
     event = events.RECEIPT_RECORDED if direction == "receipt" else events.EXPENSE_RECORDED
-    entry = post_entry(
-        session,
-        actor=actor,
-        value_date=day,
-        memo=labels.movement_memo(direction, kind, counterparty),
-        event=event,
-        source=(direction, movement.id),
-        lines=lines,
-        date_field=date_field,
-    )
+    memo = labels.movement_memo(direction, kind, counterparty)
+    source = (direction, movement.id)
+    entry = post_step(session, actor, event, dated, memo, lines, source=source)
     movement.entry_number = entry.number
     session.flush()
-    after = audit.snapshot(movement, FIELDS)
-    audit.record(session, actor, event, direction, movement.id, after=after)
+    audit.record_change(session, actor, event, direction, movement, FIELDS)
     return movement
 
 

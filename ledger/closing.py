@@ -28,7 +28,7 @@ from ledger.chart import AWARDS_PAYABLE, FUND_BALANCE, FX_GAIN, FX_LOSS
 from ledger.errors import Conflict, Invalid, PeriodClosed
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, gain_or_loss, post_entry
+from ledger.journal import Line, gain_or_loss, post_step
 from ledger.locks import lock_books
 from ledger.models import Account, Award, JournalEntry, Posting
 from ledger.models.base import summed
@@ -76,15 +76,8 @@ def revalue(session: Session, *, actor: Actor, month: str) -> JournalEntry | Non
     if not lines:
         return None
     lines += gain_or_loss(FX_GAIN, FX_LOSS, -net)
-    entry = post_entry(
-        session,
-        actor=actor,
-        value_date=month_end,
-        event=events.FX_REVALUED,
-        lines=lines,
-        memo=f"FX revaluation of open foreign-currency balances at {month_end}",
-        date_field="period",
-    )
+    memo = f"FX revaluation of open foreign-currency balances at {month_end}"
+    entry = post_step(session, actor, events.FX_REVALUED, (month_end, "period"), memo, lines)
     after = {"entry": entry.number, "net": net}
     audit.record(session, actor, events.FX_REVALUED, "period", month, after=after)
     return entry
@@ -157,15 +150,11 @@ def close_year(session: Session, *, actor: Actor, year: int, today: date) -> Jou
         result = -sum(line.amount for line in lines)
         if result:  # a break-even year moves nothing into the fund balance
             lines.append(Line(FUND_BALANCE, result))
-        entry = post_entry(
-            session,
-            actor=actor,
-            value_date=year_end,
-            event=events.YEAR_CLOSED,
-            lines=lines,
-            memo=f"Year-end close {year}: result to fund balance",
-            idempotency_key=f"year-end-close-{year}",
-            date_field="year",
+        memo = f"Year-end close {year}: result to fund balance"
+        key = f"year-end-close-{year}"
+        dated = (year_end, "year")
+        entry = post_step(
+            session, actor, events.YEAR_CLOSED, dated, memo, lines, idempotency_key=key
         )
     close_month(session, f"{year}-12", actor=actor, today=today, year_end=True)
     after = {"entry": entry.number if entry else None}

@@ -32,7 +32,7 @@ from ledger.chart import AWARDS_PAYABLE, BANK, BANK_CHARGES, FX_GAIN, FX_LOSS
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.fund import functional_currency
 from ledger.fx import to_functional
-from ledger.journal import Line, debit_credit, gain_or_loss, get_entry, post_entry, reverse_entry
+from ledger.journal import Line, debit_credit, gain_or_loss, get_entry, post_step, reverse_entry
 from ledger.locks import lock_books
 from ledger.lookup import fetch
 from ledger.models import Award, Disbursement, JournalEntry
@@ -215,15 +215,11 @@ def execute_disbursement(
             f"a {functional} payment debits exactly its amount "
             f"({Money(disbursement.amount_minor, functional).amount_string()})",
         )
-    entry = post_entry(
-        session,
-        actor=actor,
-        value_date=paid_on,
-        event=events.PAYMENT_PAID,
-        source=("disbursement", disbursement.id),
-        lines=payment_lines(session, disbursement, debited.minor, fee.minor),
-        memo=f"Payment of award {award.id} to {award.victim.code} (bank ref {bank_reference})",
-        date_field="paid_on",
+    lines = payment_lines(session, disbursement, debited.minor, fee.minor)
+    memo = f"Payment of award {award.id} to {award.victim.code} (bank ref {bank_reference})"
+    source = ("disbursement", disbursement.id)
+    entry = post_step(
+        session, actor, events.PAYMENT_PAID, (paid_on, "paid_on"), memo, lines, source=source
     )
     disbursement.status = "paid"
     disbursement.paid_on = paid_on
@@ -322,7 +318,4 @@ def _snapshot(disbursement: Disbursement) -> dict:
 
 
 def _audit(session, actor: Actor, action: str, disbursement: Disbursement, before) -> None:
-    after = _snapshot(disbursement)
-    audit.record(
-        session, actor, action, "disbursement", disbursement.id, before=before, after=after
-    )
+    audit.record_change(session, actor, action, "disbursement", disbursement, FIELDS, before)
