@@ -37,23 +37,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: run.py's sha
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd
-from bench.common import ADMIN, bench_case
+from bench.common import ADMIN, SmallFund, add_case_and_victims
 from sqlalchemy import make_url, text
 
-from ledger import awards, cash, victims
+from ledger import awards, cash
 from ledger.chart import seed_chart
 from ledger.database import make_engine, make_sessionmaker
 from ledger.distributions import distribute
 from ledger.fund import initialise_fund
 from ledger.imports import run_import
 from ledger.money import Money
-from ledger.pii import PiiCipher, generate_key
 from migrations import upgrade
 
 DAY = date(2026, 2, 2)
 
 
-def fresh_fund(url: str):
+def fresh_fund(url: str) -> tuple:
+    """The fund at ``url`` emptied, migrated and initialised; run.py's small fund in it (a
+    case and 50 victims, ``bench.common``) and money enough for the distribution round."""
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
@@ -64,25 +65,8 @@ def fresh_fund(url: str):
     with factory.begin() as session:
         initialise_fund(session, name="Benchmark fund", functional_currency="EUR")
         seed_chart(session, "EUR")
+    fund = add_case_and_victims(url, victims_count=50)
     with factory.begin() as session:
-        case = bench_case(session, "CR-BENCH", "Benchmark")
-        cipher = PiiCipher((generate_key(),))
-        victim_ids = []
-        for _ in range(50):
-            victim = victims.register_victim(
-                session,
-                cipher,
-                actor=ADMIN,
-                full_name="A. Victim",
-                date_of_birth=None,
-                contact=None,
-                country_of_residence="PT",
-                returned_home=False,
-                payment=victims.PaymentDetails(
-                    method="intermediary", currency="EUR", intermediary="NGO", reference="R"
-                ),
-            )
-            victim_ids.append(victim.id)
         cash.record_receipt(
             session,
             actor=ADMIN,
@@ -91,8 +75,7 @@ def fresh_fund(url: str):
             amount=Money(10**12, "EUR"),
             counterparty="Donor",
         )
-        codes = [victims.get_victim(session, v).code for v in victim_ids]
-    return engine, factory, case.id, victim_ids, codes
+    return engine, factory, fund
 
 
 def one_by_one(factory, case_id: int, victim_ids: list[int], count: int) -> float:
@@ -111,10 +94,11 @@ def one_by_one(factory, case_id: int, victim_ids: list[int], count: int) -> floa
     return count / (time.perf_counter() - start)
 
 
-def imported(factory, codes: list[str], rows: int) -> float:
+def imported(factory, fund: SmallFund, rows: int) -> float:
+    codes = fund.victim_codes
     frame = pd.DataFrame(
         {
-            "case_reference": ["CR-BENCH"] * rows,
+            "case_reference": [fund.case_reference] * rows,
             "victim_code": [codes[i % len(codes)] for i in range(rows)],
             "order_reference": [f"IMP-{i}" for i in range(rows)],
             "ordered_on": [DAY.isoformat()] * rows,
@@ -172,9 +156,9 @@ def main() -> None:
     parser.add_argument("--round", type=int, default=5_000)
     parser.add_argument("--no-pgbench", action="store_true")
     args = parser.parse_args()
-    engine, factory, case_id, victim_ids, codes = fresh_fund(args.url)
-    single = one_by_one(factory, case_id, victim_ids, args.awards)
-    bulk = imported(factory, codes, args.rows)
+    engine, factory, fund = fresh_fund(args.url)
+    single = one_by_one(factory, fund.case_id, fund.victim_ids, args.awards)
+    bulk = imported(factory, fund, args.rows)
     # The round weighs every open award: the import's rows and the single ones.
     rounded = round_over(factory, args.rows + args.awards) if args.round else 0.0
     engine.dispose()

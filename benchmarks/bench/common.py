@@ -186,6 +186,12 @@ def small_fund(url: str, *, victims_count: int = 8, workdir: Path | None = None)
     ``url`` ``sqlite`` makes a file in ``workdir``.
     """
     url = large_statements.prepare_database(url, workdir, 0)
+    return add_case_and_victims(url, victims_count)
+
+
+def add_case_and_victims(url: str, victims_count: int = 8) -> SmallFund:
+    """One case and ``victims_count`` victims, through the services, in the initialised fund
+    at ``url`` (``posting_speed.py`` empties its database itself)."""
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
     cipher = PiiCipher.from_setting(generate_key())
