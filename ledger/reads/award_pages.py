@@ -9,6 +9,7 @@ query for its totals; an award, then its payments in one query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,8 +20,11 @@ from ledger.fund import functional_currency
 from ledger.models import Award, Case
 from ledger.models.base import summed
 from ledger.money import Money
-from ledger.reads import awards
-from ledger.reads.paging import Page, PageRequest
+from ledger.reads import awards, totals
+from ledger.reads.paging import Page, PageRequest, extended
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 #: An award has a handful of payments, never hundreds: its page lists them all.
 ALL = PageRequest(1, 500)
@@ -46,12 +50,10 @@ def award_page(session: Session, actor: Actor, award_id: int) -> AwardPage:
 
 
 @dataclass(frozen=True)
-class CurrencyTotal:
-    """The selected awards in one currency, added up."""
+class CurrencyTotal(totals.CurrencyTotal):
+    """The selected awards in one currency, added up: their amount, and what of it is paid,
+    cancelled and outstanding."""
 
-    currency: str
-    count: int
-    amount: Money
     paid: Money
     cancelled: Money
     outstanding: Money
@@ -71,26 +73,16 @@ def awards_register(
     actor: Actor,
     page: PageRequest,
     *,
-    case_id: int | None = None,
-    victim_id: int | None = None,
-    status: str | None = None,
     sort: str | None = None,
+    **filters: Unpack[awards.AwardFilters],
 ) -> RegisterPage:
     """A page of :func:`ledger.reads.awards.list_awards`, and the totals over all its pages."""
-    found = awards.list_awards(
-        session, actor, page, case_id=case_id, victim_id=victim_id, status=status, sort=sort
-    )
-    totals = award_totals(session, actor, case_id=case_id, victim_id=victim_id, status=status)
-    return RegisterPage(found.items, found.total, found.page, found.per_page, totals=totals)
+    found = awards.list_awards(session, actor, page, sort=sort, **filters)
+    return extended(RegisterPage, found, totals=award_totals(session, actor, **filters))
 
 
 def award_totals(
-    session: Session,
-    actor: Actor,
-    *,
-    case_id: int | None = None,
-    victim_id: int | None = None,
-    status: str | None = None,
+    session: Session, actor: Actor, **filters: Unpack[awards.AwardFilters]
 ) -> list[CurrencyTotal]:
     """Per currency (the functional one first): count, amount, paid, cancelled, outstanding."""
     access.require(actor, access.READ_REGISTERS)
@@ -105,12 +97,10 @@ def award_totals(
         ).group_by(Award.currency),
         actor,
         awards.AWARD_FILTERS,
-        case_id=case_id,
-        victim_id=victim_id,
-        status=status,
+        **filters,
     )
     functional = functional_currency(session)
-    out = [
+    out = (
         CurrencyTotal(
             currency=currency,
             count=int(count),
@@ -121,5 +111,5 @@ def award_totals(
             functional_value=Money(int(value), functional),
         )
         for currency, count, amount, paid, cancelled, value in session.execute(query)
-    ]
-    return sorted(out, key=lambda t: (t.currency != functional, t.currency))
+    )
+    return totals.functional_first(out, functional)

@@ -8,10 +8,12 @@ payments came back), each computed in the page's one query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypedDict
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ledger import access, awards, disbursements, distributions
@@ -24,6 +26,9 @@ from ledger.money import Money
 from ledger.reads.lists import filtered, one_row, row_of
 from ledger.reads.paging import Page, PageRequest, ordering, paginate
 from ledger.validate import today_utc
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,23 @@ def _scoped(query, actor: Actor):
     return query
 
 
+class AwardFilters(TypedDict, total=False):
+    """What the awards register may be narrowed by, each left out unless given."""
+
+    case_id: int | None
+    victim_id: int | None
+    status: str | None
+
+
+class PaymentFilters(TypedDict, total=False):
+    """What the payments queue may be narrowed by, each left out unless given."""
+
+    award_id: int | None
+    status: str | None
+    case_id: int | None
+    distribution_id: int | None
+
+
 #: Each filter of the awards register and the column it narrows (its pages and its totals).
 AWARD_FILTERS = {"case_id": Award.case_id, "victim_id": Award.victim_id, "status": Award.status}
 #: Each filter of the payments queue and the column it narrows (its pages and its totals).
@@ -147,15 +169,41 @@ PAYMENT_FILTERS = {
 
 def selected(query, actor: Actor, columns: dict, **values):
     """``query`` as ``actor`` may see it (a court: its own awards and their payments),
-    narrowed by each filter given a value; ``columns`` names the column of each filter."""
-    return filtered(_scoped(query, actor), *((columns[name], v) for name, v in values.items()))
+    narrowed by each filter given a value; ``columns`` names the column of each filter.
+
+    The filters apply in ``columns``' order, whatever order they are given in, so that a
+    list and its totals send the same SQL from every door."""
+    unknown = values.keys() - columns.keys()
+    if unknown:
+        raise TypeError(f"no such filter: {', '.join(sorted(unknown))}")
+    return filtered(_scoped(query, actor), *((c, values.get(n)) for n, c in columns.items()))
 
 
-def _scoped_page(session, actor, page, query, sort, sorts, to_rows, columns, **values) -> Page:
-    """A page of awards or of payments: a court's own only, sorted, filtered, built in one go."""
-    access.require(actor, access.READ_REGISTERS)
-    query = selected(query.order_by(*ordering(sort, sorts, "id")), actor, columns, **values)
-    return paginate(session, query, page, lambda rows: to_rows(session, rows))
+@dataclass(frozen=True)
+class _Register:
+    """One scoped register as its lists read it: awards, or payments."""
+
+    #: The query of its rows, before scope, filters and order.
+    query: Callable[[], Select]
+    sorts: dict
+    #: Builds a page's rows from what ``query`` found (``(session, found)``).
+    to_rows: Callable
+    #: Each filter's column (:data:`AWARD_FILTERS`, :data:`PAYMENT_FILTERS`).
+    columns: dict
+
+    def page(self, session: Session, actor: Actor, page: PageRequest, sort, filters) -> Page:
+        """A page of it: a court's own only, sorted, filtered, built in one go."""
+        access.require(actor, access.READ_REGISTERS)
+        query = self.query().order_by(*ordering(sort, self.sorts, "id"))
+        query = selected(query, actor, self.columns, **filters)
+        return paginate(session, query, page, lambda rows: self.to_rows(session, rows))
+
+    def one(self, session: Session, where):
+        """The one row ``where`` finds, as its list shows it."""
+        return one_row(session, self.query().where(where), self.to_rows)
+
+
+_AWARDS = _Register(_awards_query, AWARD_SORTS, _award_rows, AWARD_FILTERS)
 
 
 def list_awards(
@@ -163,30 +211,16 @@ def list_awards(
     actor: Actor,
     page: PageRequest,
     *,
-    case_id: int | None = None,
-    victim_id: int | None = None,
-    status: str | None = None,
     sort: str | None = None,
+    **filters: Unpack[AwardFilters],
 ) -> Page[AwardRow]:
     """The awards register (a court: the awards it registered)."""
-    return _scoped_page(
-        session,
-        actor,
-        page,
-        _awards_query(),
-        sort,
-        AWARD_SORTS,
-        _award_rows,
-        AWARD_FILTERS,
-        case_id=case_id,
-        victim_id=victim_id,
-        status=status,
-    )
+    return _AWARDS.page(session, actor, page, sort, filters)
 
 
 def get_award(session: Session, actor: Actor, award_id: int) -> AwardRow:
     award = awards.visible_award(session, actor, award_id)
-    return one_row(session, _awards_query().where(Award.id == award.id), _award_rows)
+    return _AWARDS.one(session, Award.id == award.id)
 
 
 # -- payments ----------------------------------------------------------------------------
@@ -252,37 +286,24 @@ def _payment_rows(session: Session, rows) -> list[PaymentRow]:
     ]
 
 
+_PAYMENTS = _Register(_payments_query, PAYMENT_SORTS, _payment_rows, PAYMENT_FILTERS)
+
+
 def list_payments(
     session: Session,
     actor: Actor,
     page: PageRequest,
     *,
-    award_id: int | None = None,
-    status: str | None = None,
-    case_id: int | None = None,
-    distribution_id: int | None = None,
     sort: str | None = None,
+    **filters: Unpack[PaymentFilters],
 ) -> Page[PaymentRow]:
     """Payments, filtered by award, state, case or round (a court: its awards' only)."""
-    return _scoped_page(
-        session,
-        actor,
-        page,
-        _payments_query(),
-        sort,
-        PAYMENT_SORTS,
-        _payment_rows,
-        PAYMENT_FILTERS,
-        award_id=award_id,
-        status=status,
-        case_id=case_id,
-        distribution_id=distribution_id,
-    )
+    return _PAYMENTS.page(session, actor, page, sort, filters)
 
 
 def get_payment(session: Session, actor: Actor, disbursement_id: int) -> PaymentRow:
     found = disbursements.visible_disbursement(session, actor, disbursement_id)
-    return one_row(session, _payments_query().where(Disbursement.id == found.id), _payment_rows)
+    return _PAYMENTS.one(session, Disbursement.id == found.id)
 
 
 # -- distribution rounds -----------------------------------------------------------------

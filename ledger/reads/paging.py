@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import Invalid
 
 T = TypeVar("T")
+P = TypeVar("P", bound="Page")
 MAX_PER_PAGE = 500
 
 
@@ -65,6 +66,12 @@ def paginate(
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = session.execute(query.offset(request.offset).limit(request.per_page)).all()
     return Page(to_rows(page), total, request.page, request.per_page)
+
+
+def extended(page_type: type[P], found: Page, **extra: object) -> P:
+    """``found`` as a ``page_type``: a :class:`Page` that carries more (its totals, say),
+    given by ``extra``, beside the rows and the counts of the page it extends."""
+    return page_type(found.items, found.total, found.page, found.per_page, **extra)
 
 
 def page_of_list(items: Sequence[T], request: PageRequest) -> Page[T]:

@@ -10,6 +10,7 @@ queries, whatever the length of the queue.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -22,19 +23,14 @@ from ledger.models.base import summed
 from ledger.models.registers import PENDING_PAYMENT_STATES
 from ledger.money import Money
 from ledger.reads import awards, choices, journal
-from ledger.reads.paging import Page, PageRequest
+from ledger.reads.paging import Page, PageRequest, extended
+from ledger.reads.totals import CurrencyTotal, functional_first
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 #: The steps four eyes keeps from a proposal's own proposer.
 SECOND_PAIR_OF_EYES = ("approve", "reject")
-
-
-@dataclass(frozen=True)
-class CurrencyTotal:
-    """The selected payments in one currency, added up."""
-
-    currency: str
-    count: int
-    amount: Money
 
 
 @dataclass(frozen=True)
@@ -54,19 +50,10 @@ def payment_queue(
     actor: Actor,
     page: PageRequest,
     *,
-    award_id: int | None = None,
-    status: str | None = None,
-    case_id: int | None = None,
-    distribution_id: int | None = None,
     sort: str | None = None,
+    **filters: Unpack[awards.PaymentFilters],
 ) -> QueuePage:
     """A page of :func:`ledger.reads.awards.list_payments`, and the totals over all its pages."""
-    filters = {
-        "award_id": award_id,
-        "status": status,
-        "case_id": case_id,
-        "distribution_id": distribution_id,
-    }
     found = awards.list_payments(session, actor, page, sort=sort, **filters)
     query = awards.selected(
         select(
@@ -90,19 +77,16 @@ def payment_queue(
     )
     functional = functional_currency(session)
     rows = session.execute(query).all()
-    totals = sorted(
-        (CurrencyTotal(c, int(n), Money(int(amount), c)) for c, n, amount, *_ in rows),
-        key=lambda t: (t.currency != functional, t.currency),
+    totals = functional_first(
+        (CurrencyTotal(c, int(n), Money(int(amount), c)) for c, n, amount, *_ in rows), functional
     )
 
     def cash(index: int) -> Money:
         return Money(sum(int(row[index] or 0) for row in rows), functional)
 
-    return QueuePage(
-        found.items,
-        found.total,
-        found.page,
-        found.per_page,
+    return extended(
+        QueuePage,
+        found,
         totals=totals,
         reserved=cash(3),
         debited=cash(4),
@@ -194,9 +178,8 @@ def round_page(session: Session, actor: Actor, distribution_id: int) -> RoundPag
         count_and_sum[0] += 1
         count_and_sum[1] += line.amount.minor
     functional = found.amount.currency
-    totals = sorted(
-        (CurrencyTotal(c, n, Money(total, c)) for c, (n, total) in sums.items()),
-        key=lambda t: (t.currency != functional, t.currency),
+    totals = functional_first(
+        (CurrencyTotal(c, n, Money(total, c)) for c, (n, total) in sums.items()), functional
     )
     reserved = session.scalar(
         select(summed(Disbursement.estimate_minor)).where(Disbursement.distribution_id == found.id)
