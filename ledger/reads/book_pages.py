@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +22,12 @@ from ledger.fund import functional_currency
 from ledger.models import Account, Asset, Case, CashMovement, Posting
 from ledger.models.base import summed
 from ledger.money import Money
-from ledger.reads.books import movements_selected
+from ledger.reads.books import MovementFilters, movements_selected
 from ledger.reads.lists import row_of
-from ledger.reads.paging import Page, PageRequest, ordering, paginate
+from ledger.reads.paging import Page, PageRequest, extended, ordering, paginate
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 # -- receipts and expenses ---------------------------------------------------------------
 
@@ -71,10 +75,8 @@ def list_cash(
     page: PageRequest,
     *,
     direction: str,
-    kind: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
     sort: str | None = None,
+    **filters: Unpack[MovementFilters],
 ) -> CashPage:
     """Receipts (``direction="receipt"``) or expenses, newest first by default, with the
     functional total of all that the filters select. Three queries."""
@@ -86,9 +88,7 @@ def list_cash(
         .outerjoin(Case, Case.id == CashMovement.case_id)
         .order_by(*ordering(sort, CASH_SORTS, "-date")),
         direction,
-        kind,
-        date_from,
-        date_to,
+        **filters,
     )
 
     def rows(found) -> list[CashRow]:
@@ -111,9 +111,7 @@ def list_cash(
             Posting.amount > 0, Posting.entry_number.in_(select(selected.c.entry_number))
         )
     )
-    return CashPage(
-        listed.items, listed.total, listed.page, listed.per_page, Money(int(total), functional)
-    )
+    return extended(CashPage, listed, functional_total=Money(int(total), functional))
 
 
 # -- what the forms offer ----------------------------------------------------------------

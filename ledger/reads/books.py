@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +19,9 @@ from ledger.periods import closed_months, latest_closed, month_of
 from ledger.reads.lists import dated, filtered, row_of
 from ledger.reads.paging import Page, PageRequest, ordering, page_of_list, paginate
 from ledger.validate import today_utc
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 # -- receipts and expenses ---------------------------------------------------------------
 
@@ -39,30 +43,38 @@ class MovementRow:
 MOVEMENT_SORTS = {"date": (CashMovement.occurred_on, CashMovement.id), "id": CashMovement.id}
 
 
+class MovementFilters(TypedDict, total=False):
+    """What receipts or expenses may be narrowed by (:func:`movements_selected`)."""
+
+    kind: str | None
+    date_from: date | None
+    date_to: date | None
+
+
 def list_movements(
     session: Session,
     actor: Actor,
     page: PageRequest,
     *,
     direction: str,
-    kind: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
     sort: str | None = None,
+    **filters: Unpack[MovementFilters],
 ) -> Page[MovementRow]:
     """Receipts (``direction="receipt"``) or expenses, newest first by default."""
     access.require(actor, access.READ_BOOKS)
-    query = movements_selected(
-        select(CashMovement).order_by(*ordering(sort, MOVEMENT_SORTS, "-date")),
-        direction,
-        kind,
-        date_from,
-        date_to,
-    )
+    query = select(CashMovement).order_by(*ordering(sort, MOVEMENT_SORTS, "-date"))
+    query = movements_selected(query, direction, **filters)
     return paginate(session, query, page, lambda rows: [movement_row(r[0]) for r in rows])
 
 
-def movements_selected(query, direction: str, kind, date_from, date_to):
+def movements_selected(
+    query,
+    direction: str,
+    *,
+    kind: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+):
     """``query`` narrowed to the receipts or the expenses (``direction``) the filters select:
     of a kind, and occurred between two days (either end left out: open)."""
     query = filtered(query.where(CashMovement.direction == direction), (CashMovement.kind, kind))
