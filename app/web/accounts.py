@@ -20,11 +20,10 @@ from app.statements import report_request
 from app.streaming import streamed_statement
 from app.web.downloads import TABLE_FORMATS
 from app.web.forms import DayField, FilterForm, Form, options
-from app.web.pages import done, page_request, refused, render
+from app.web.pages import done, page_request, render, submit
 from app.web.sessions import current_actor, requires
 from ledger import access, labels
 from ledger.chart import add_account as add_to_chart
-from ledger.errors import LedgerError
 from ledger.models.accounts import ACCOUNT_TYPES
 from ledger.reads import choices
 from ledger.reads import journal as reads
@@ -67,16 +66,17 @@ def add_account():
         [("", _("Not fixed: amounts in %(currency)s", currency=functional))]
         + [(code, code) for code in [functional, *others]]
     )
-    if request.method == "POST" and form.validate():
+
+    def act(form: AccountForm):
         values = form.values()
         values["currency"] = values["currency"] or None
-        try:
-            account = add_to_chart(session, actor=actor, **values)
-        except LedgerError as exc:
-            return refused("accounts/new.html", form, exc)
+        return add_to_chart(session, actor=actor, **values)
+
+    def added(account):
         message = _("Account %(code)s %(name)s added.", code=account.code, name=account.name)
         return done(message, "web.accounts.show", code=account.code)
-    return render("accounts/new.html", form=form)
+
+    return submit("accounts/new.html", form, act, added)
 
 
 @bp.route("/accounts/<code>")

@@ -16,11 +16,10 @@ from app import db
 from app.web.formatting import money
 from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, options
 from app.web.lists import show_list
-from app.web.pages import done, refused, render
+from app.web.pages import done, render, submit
 from app.web.sessions import current_actor, requires
 from app.web.steps import take_on_record, with_entries
 from ledger import access, assets, labels
-from ledger.errors import LedgerError
 from ledger.models.registers import ASSET_KINDS, ASSET_STATES
 from ledger.preview import posted_by
 from ledger.reads import choices, registers
@@ -131,16 +130,16 @@ def seize():
     form = SeizeForm(case_id=request.args.get("case_id", type=int))
     form.case_id.choices = options(choices.open_cases(session, actor))
     form.estimated_value.currencies = choices.currencies(session, actor)
-    if request.method == "POST" and form.validate():
-        try:
-            asset, entries = posted_by(
-                session, lambda: assets.seize_asset(session, actor=actor, **form.values())
-            )
-        except LedgerError as exc:
-            return refused("assets/new.html", form, exc)
+
+    def act(form: SeizeForm):
+        return posted_by(session, lambda: assets.seize_asset(session, actor=actor, **form.values()))
+
+    def seized(result):
+        asset, entries = result
         message = _("Asset %(id)d recorded as seized.", id=asset.id)
         return done(with_entries(message, entries), "web.assets.show", asset_id=asset.id)
-    return render("assets/new.html", form=form)
+
+    return submit("assets/new.html", form, act, seized)
 
 
 @bp.route("/assets/<int:asset_id>")

@@ -26,11 +26,10 @@ from app.uploads import read_upload
 from app.web.formatting import money
 from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, options
 from app.web.lists import show_list
-from app.web.pages import done, refused, render
+from app.web.pages import done, render, submit
 from app.web.sessions import current_actor, requires
 from app.web.steps import Step, take, with_entries
 from ledger import access, awards, labels
-from ledger.errors import LedgerError
 from ledger.imports import LAYOUTS, read_table, run_import
 from ledger.models.registers import AWARD_STATES
 from ledger.preview import posted_by
@@ -197,18 +196,20 @@ def register():
     form.case_id.choices = options([("", _("Choose a case")), *choices.open_cases(session, actor)])
     form.victim_id.choices = options([("", _("Choose a victim")), *choices.victims(session, actor)])
     form.amount.currencies = choices.currencies(session, actor)
-    if request.method == "POST" and form.validate():
-        try:
-            award, entries = posted_by(
-                session, lambda: awards.register_award(session, actor=actor, **form.values())
-            )
-        except LedgerError as exc:
-            return refused("awards/new.html", form, exc)
+
+    def act(form: AwardForm):
+        return posted_by(
+            session, lambda: awards.register_award(session, actor=actor, **form.values())
+        )
+
+    def registered(result):
+        award, entries = result
         message = _("Award %(id)d registered.", id=award.id)
         if actor.may(access.READ_BOOKS):
             message = with_entries(message, entries)
         return done(message, "web.awards.show", award_id=award.id)
-    return render("awards/new.html", form=form)
+
+    return submit("awards/new.html", form, act, registered)
 
 
 @bp.route("/awards/<int:award_id>")
@@ -264,33 +265,32 @@ def cancel(award_id: int):
 @bp.route("/awards/import", methods=["GET", "POST"])
 @requires(access.REGISTER_AWARDS)
 def import_awards():
-    session, actor = db.session(), current_actor()
-    form = ImportForm()
-    if request.method == "POST" and form.validate():
+    session, actor, form = db.session(), current_actor(), ImportForm()
+
+    def read(form: ImportForm):
         upload = form.file.data
-        try:
-            frame = read_table(read_upload(upload), upload.filename or "")
-        except LedgerError as exc:
-            return refused("awards/import.html", form, exc, columns=_import_columns())
+        return read_table(read_upload(upload), upload.filename or "")
+
+    def imported(frame):
+        """Registered, the list with the new awards first; a file with any problem, nothing
+        kept and the form again with each (422: the request's transaction is rolled back)."""
         result = run_import(session, "awards", frame, actor=actor)
-        if not result.ok:  # 422: the request's transaction is rolled back, nothing is kept
-            form.summary_errors.append(
-                ngettext(
-                    "Nothing was imported: the file has %(num)d problem. Correct it and "
-                    "upload it again.",
-                    "Nothing was imported: the file has %(num)d problems. Correct them and "
-                    "upload it again.",
-                    len(result.problems),
-                )
+        if result.ok:
+            return done(_imported(result.ids), "web.awards.index", sort="-id")
+        form.summary_errors.append(
+            ngettext(
+                "Nothing was imported: the file has %(num)d problem. Correct it and "
+                "upload it again.",
+                "Nothing was imported: the file has %(num)d problems. Correct them and "
+                "upload it again.",
+                len(result.problems),
             )
-            return render(
-                "awards/import.html",
-                form=form,
-                problems=result.problems,
-                columns=_import_columns(),
-            )
-        return done(_imported(result.ids), "web.awards.index", sort="-id")
-    return render("awards/import.html", form=form, columns=_import_columns())
+        )
+        return render(
+            "awards/import.html", form=form, problems=result.problems, columns=_import_columns()
+        )
+
+    return submit("awards/import.html", form, read, imported, columns=_import_columns())
 
 
 @bp.route("/awards/import/awards.csv")

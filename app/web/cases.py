@@ -11,10 +11,9 @@ from wtforms.validators import InputRequired, Length, Optional
 from app import db
 from app.web.forms import DayField, FilterForm, Form, any_or
 from app.web.lists import show_list
-from app.web.pages import done, refused, render
+from app.web.pages import done, render, submit
 from app.web.sessions import current_actor, requires
 from ledger import access, cases
-from ledger.errors import LedgerError
 from ledger.reads import registers
 from ledger.reads.summaries import case_page
 from reports.statement import Column
@@ -78,15 +77,16 @@ def index():
 @bp.route("/cases/new", methods=["GET", "POST"])
 @requires(access.MANAGE_CASES)
 def open_case():
-    form = CaseForm()
-    if request.method == "POST" and form.validate():
-        try:
-            case = cases.open_case(db.session(), actor=current_actor(), **form.values())
-        except LedgerError as exc:
-            return refused("cases/new.html", form, exc)
+    def opened(case):
         message = _("Case %(reference)s opened.", reference=case.reference)
         return done(message, "web.cases.show", case_id=case.id)
-    return render("cases/new.html", form=form)
+
+    return submit(
+        "cases/new.html",
+        CaseForm(),
+        lambda form: cases.open_case(db.session(), actor=current_actor(), **form.values()),
+        opened,
+    )
 
 
 @bp.route("/cases/<int:case_id>")

@@ -19,11 +19,10 @@ from app import db
 from app.web.formatting import label, money
 from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, options
 from app.web.lists import show_list
-from app.web.pages import done, refused, render
+from app.web.pages import done, submit
 from app.web.sessions import current_actor, requires
 from app.web.steps import entries_note
 from ledger import access, cash, labels
-from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.reads import book_pages, choices
 from reports.statement import Column
@@ -184,12 +183,8 @@ def _record(direction: str):
     assets = book_pages.asset_choices(session, actor)
     form.asset_id.choices = options(none + [(a.id, _asset_label(a)) for a in assets])
     form.amount.currencies = choices.currencies(session, actor)
-    template = "cash/new.html"
-    if request.method == "POST" and form.validate():
-        try:
-            movement = spec["service"](session, actor=actor, **form.values())
-        except LedgerError as exc:
-            return refused(template, form, exc, direction=direction)
+
+    def recorded(movement):
         what = _("Receipt") if direction == RECEIPT else _("Expense")
         message = _(
             "%(what)s of %(amount)s recorded.",
@@ -198,7 +193,14 @@ def _record(direction: str):
         )
         note = entries_note([movement.entry_number] if movement.entry_number else [])
         return done(f"{message} {note}".strip(), spec["list"])
-    return render(template, form=form, direction=direction)
+
+    return submit(
+        "cash/new.html",
+        form,
+        lambda form: spec["service"](session, actor=actor, **form.values()),
+        recorded,
+        direction=direction,
+    )
 
 
 @bp.route("/receipts/new", methods=["GET", "POST"])

@@ -4,11 +4,14 @@
   (and "Error:" before the page title, the error summary at the top).
 - :func:`refused`: a refusal of the core shown on the form, status 422.
 - :func:`done`: POST-redirect-GET with a success banner naming what was done.
+- :func:`submit`: a form whose step is taken at once (no confirmation page), all three.
 - :func:`page_request` / :func:`url_with`: the list's page and filters in the
   query string, so a filtered list can be bookmarked.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
@@ -34,6 +37,31 @@ def done(message: str, endpoint: str, **values) -> Response:
     """The step is done: a banner saying so on the page it leads to."""
     flash(message, "success")
     return redirect(url_for(endpoint, **values), 303)
+
+
+def submit(
+    template: str,
+    form: Form,
+    act: Callable[[Form], object],
+    finished: Callable[[object], Response | tuple],
+    *,
+    aliases: dict | None = None,
+    **context,
+):
+    """A form whose step is taken as soon as it is sent (opening a case, adding a rate).
+
+    The form on a GET, and again when it is invalid (422); once valid, ``act`` calls the
+    one service with it, and ``finished`` turns what the service made into the response
+    (usually :func:`done`). A refusal of the core is shown on the form (:func:`refused`).
+    ``context`` goes to the template each time.
+    """
+    if request.method != "POST" or not form.validate():
+        return render(template, form=form, **context)
+    try:
+        result = act(form)
+    except LedgerError as exc:
+        return refused(template, form, exc, aliases, **context)
+    return finished(result)
 
 
 def page_request(per_page: int = 25) -> PageRequest:

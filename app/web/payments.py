@@ -27,7 +27,7 @@ from app import db
 from app.web.formatting import money
 from app.web.forms import any_or, options
 from app.web.lists import show_list
-from app.web.pages import done, refused, render
+from app.web.pages import done, render, submit
 from app.web.payment_forms import (
     ApproveForm,
     ExecuteForm,
@@ -40,7 +40,6 @@ from app.web.payment_forms import (
 from app.web.sessions import current_actor, recent_sign_in, requires
 from app.web.steps import CONFIRM, STEP_FIELD, Step, take, take_on_record
 from ledger import access, disbursements, distributions, labels
-from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.reads import choices
 from ledger.reads.awards import PaymentRow
@@ -154,13 +153,13 @@ def propose():
     award = view.award
     form = ProposeForm(amount=award.proposable, method=award.payment_method)
     form.amount.currencies = [award.amount.currency]
-    if request.method == "POST" and form.validate():
-        try:
-            payment = disbursements.propose_disbursement(
-                session, actor=actor, award_id=award.id, on=today_utc(), **form.values()
-            )
-        except LedgerError as exc:
-            return refused("payments/propose.html", form, exc, view=view)
+
+    def act(form: ProposeForm):
+        return disbursements.propose_disbursement(
+            session, actor=actor, award_id=award.id, on=today_utc(), **form.values()
+        )
+
+    def proposed(payment):
         message = _(
             "Payment %(id)d proposed: %(amount)s to %(victim)s, reserving %(reserved)s of the "
             "fund's cash. Another administrator must approve it.",
@@ -170,7 +169,8 @@ def propose():
             reserved=money(Money(payment.estimate_minor, view.free_cash.currency)),
         )
         return done(message, "web.payments.show", payment_id=payment.id)
-    return render("payments/propose.html", form=form, view=view)
+
+    return submit("payments/propose.html", form, act, proposed, view=view)
 
 
 def _payment_step(view: PaymentPage, template: str, service, form, verb: str, **step):

@@ -22,7 +22,7 @@ from app.uploads import read_upload
 from app.web.formatting import day
 from app.web.forms import DayField, FilterForm, Form, any_or
 from app.web.lists import show_list
-from app.web.pages import done, refused, render
+from app.web.pages import done, submit
 from app.web.sessions import current_actor, requires
 from ledger import access, fx
 from ledger.errors import LedgerError
@@ -108,14 +108,15 @@ def index():
 @bp.route("/rates/new", methods=["GET", "POST"])
 @requires(access.MANAGE_BOOKS)
 def add():
-    session, actor = db.session(), current_actor()
-    form = RateForm()
-    if request.method == "POST" and form.validate():
-        try:
-            rate = fx.Rate(form.currency.data, form.day.data, form.rate.rate)
-            added, corrected = fx.import_rates(session, actor, [rate], source=TYPED_SOURCE)
-        except LedgerError as exc:
-            return refused("rates/new.html", form, exc, ALIASES)
+    def act(form: RateForm):
+        rate = fx.Rate(form.currency.data, form.day.data, form.rate.rate)
+        added, corrected = fx.import_rates(
+            db.session(), current_actor(), [rate], source=TYPED_SOURCE
+        )
+        return rate, added, corrected
+
+    def finished(result):
+        rate, added, corrected = result
         said = {"currency": rate.currency, "day": day(rate.date), "rate": str(rate.rate)}
         if added:
             message = _("%(currency)s rate of %(day)s added: %(rate)s.", **said)
@@ -126,23 +127,21 @@ def add():
                 "%(currency)s rate of %(day)s was already %(rate)s: nothing changed.", **said
             )
         return done(message, "web.rates.index", currency=rate.currency)
-    return render("rates/new.html", form=form)
+
+    return submit("rates/new.html", RateForm(), act, finished, aliases=ALIASES)
 
 
 @bp.route("/rates/upload", methods=["GET", "POST"])
 @requires(access.MANAGE_BOOKS)
 def upload():
-    session, actor = db.session(), current_actor()
-    form = UploadForm()
-    if request.method == "POST" and form.validate():
+    def act(form: UploadForm):
         upload = form.file.data
         name = (upload.filename or "upload")[:SOURCE_LENGTH]
-        try:
-            added, corrected = fx.import_ecb_csv(
-                session, actor, read_upload(upload, text=True), name
-            )
-        except LedgerError as exc:
-            return refused("rates/upload.html", form, exc)
+        text = read_upload(upload, text=True)
+        return (name, *fx.import_ecb_csv(db.session(), current_actor(), text, name))
+
+    def finished(result):
+        name, added, corrected = result
         message = " ".join(
             (
                 _("%(file)s imported:", file=name),
@@ -151,4 +150,5 @@ def upload():
             )
         )
         return done(message, "web.rates.index")
-    return render("rates/upload.html", form=form)
+
+    return submit("rates/upload.html", UploadForm(), act, finished)

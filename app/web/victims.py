@@ -23,10 +23,9 @@ from wtforms.validators import InputRequired, Length, Optional
 from app import db, pii
 from app.web.forms import DayField, FilterForm, Form, options
 from app.web.lists import show_list
-from app.web.pages import done, refused, render
+from app.web.pages import done, render, submit
 from app.web.sessions import current_actor, requires
 from ledger import access, labels, victims
-from ledger.errors import LedgerError
 from ledger.reads import choices, registers
 from ledger.reads.victim_pages import victim_page
 from reports.statement import Column
@@ -160,6 +159,11 @@ class _Reach(Form):
             "payment.method": "method",
         }
 
+    def field_named(self, name: str):
+        """The box of a payment detail the core names differently (``payment.bic``)."""
+        alias = self.aliases().get(name)
+        return self[alias] if alias else None
+
 
 class RegisterForm(_Identity, _Reach):
     pass
@@ -241,21 +245,22 @@ def register():
     session, actor = db.session(), current_actor()
     form = RegisterForm()
     form.offer(choices.currencies(session, actor))
-    if request.method == "POST" and form.validate():
-        try:
-            victim = victims.register_victim(
-                session,
-                pii.cipher(),
-                actor=actor,
-                full_name=form.full_name.data,
-                date_of_birth=form.date_of_birth.data,
-                **form.reach(),
-            )
-        except LedgerError as exc:
-            return refused("victims/new.html", form, exc, form.aliases())
+
+    def act(form: RegisterForm):
+        return victims.register_victim(
+            session,
+            pii.cipher(),
+            actor=actor,
+            full_name=form.full_name.data,
+            date_of_birth=form.date_of_birth.data,
+            **form.reach(),
+        )
+
+    def registered(victim):
         message = _("Victim registered with the code %(code)s.", code=victim.code)
         return done(message, "web.victims.show", victim_id=victim.id)
-    return render("victims/new.html", form=form)
+
+    return submit("victims/new.html", form, act, registered)
 
 
 @bp.route("/victims/<int:victim_id>")
@@ -286,13 +291,13 @@ def change(victim_id: int):
     if victim.payment_currency not in currencies:  # kept as recorded, even without a rate
         currencies.append(victim.payment_currency)
     form.offer(currencies)
-    if request.method == "POST" and form.validate():
-        try:
-            victims.change_victim(
-                session, pii.cipher(), actor=actor, victim_id=victim_id, **form.reach()
-            )
-        except LedgerError as exc:
-            return refused("victims/change.html", form, exc, form.aliases(), victim=victim)
+
+    def act(form: ChangeForm):
+        cipher = pii.cipher()
+        victims.change_victim(session, cipher, actor=actor, victim_id=victim_id, **form.reach())
+
+    def saved(_none):
         message = _("The details of %(code)s are saved.", code=victim.code)
         return done(message, "web.victims.show", victim_id=victim_id)
-    return render("victims/change.html", form=form, victim=victim)
+
+    return submit("victims/change.html", form, act, saved, victim=victim)
