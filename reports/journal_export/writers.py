@@ -69,6 +69,38 @@ def _entry_metadata(entry: Entry, syntax: _Syntax) -> Iterator[str]:
         yield syntax.metadata(1, "source", entry.source)
 
 
+class _Tool:
+    """A journal as one tool reads it: what both journals write alike, in the same order
+    (:meth:`write`), around the lines each tool's subclass writes its own way:
+    ``declarations(plan)`` after the header (commodity, accounts, options), ``opening(plan)``
+    the opening balances transaction's first lines, ``head(entry)`` an entry's first line
+    and the lines that follow its metadata, ``closing(plan)`` the balance assertions."""
+
+    #: The tool's name, as the header says whom the file is for.
+    name: str
+    syntax: _Syntax
+
+    def write(self, plan: Plan, entries: Iterator[Entry]) -> Iterator[str]:
+        """The header, the declarations, the opening balances (a transaction that is no
+        journal entry), every entry with its metadata and postings, then the closing
+        balances the tool asserts."""
+        yield from _header(plan, self.name)
+        yield from self.declarations(plan)
+        yield ""
+        if plan.opening:
+            yield from self.opening(plan)
+            yield from _opening_postings(plan, self.syntax)
+        for entry in entries:
+            first, notes = self.head(entry)
+            yield first
+            yield from _entry_metadata(entry, self.syntax)
+            yield from notes
+            yield from _entry_postings(plan, entry, self.syntax)
+        if plan.latest is not None:
+            yield from self.closing(plan)
+            yield ""
+
+
 def _entry_postings(plan: Plan, entry: Entry, syntax: _Syntax) -> Iterator[str]:
     """Each posting in the functional currency, with its victim (by code), its dimensions and
     the original amount of a foreign one; then the blank line that ends the transaction."""
@@ -88,37 +120,7 @@ def _entry_postings(plan: Plan, entry: Entry, syntax: _Syntax) -> Iterator[str]:
 
 
 def ledger(plan: Plan, entries: Iterator[Entry]) -> Iterator[str]:
-    cur = plan.currency
-    yield from _header(plan, "hledger and Ledger")
-    yield f"commodity {cur}"
-    yield f"    format {cur} {_ledger_format(plan)}"
-    yield ""
-    for name, type_ in plan.accounts.values():
-        yield f"account {name}  ; type: {HLEDGER_TYPES[type_]}"
-    yield ""
-    if plan.opening:
-        yield (
-            f"{plan.date_from.isoformat()} * Opening balances from the entries dated before "
-            f"{plan.date_from.isoformat()}"
-        )
-        yield "    ; not a journal entry: the balances this export starts from"
-        yield from _opening_postings(plan, LEDGER)
-    for entry in entries:
-        description = _ledger_description(entry.memo)
-        yield f"{entry.value_date.isoformat()} * ({entry.number}) {description}"
-        yield from _entry_metadata(entry, LEDGER)
-        if description != entry.memo:
-            yield f"    ; memo: {json.dumps(entry.memo, ensure_ascii=False)}"
-        yield from _entry_postings(plan, entry, LEDGER)
-    if plan.latest is not None:
-        yield (
-            f"{plan.latest.isoformat()} * Closing balances per the fund's trial balance "
-            "(assertions only, not a journal entry)"
-        )
-        for code, (name, _) in plan.accounts.items():
-            zero = plan.amount(0)
-            yield f"    {name}  {cur} {zero} = {cur} {plan.amount(plan.closing[code])}"
-        yield ""
+    return _Ledger().write(plan, entries)
 
 
 def _ledger_format(plan: Plan) -> str:
@@ -144,34 +146,7 @@ def _ledger_tag_value(text: str) -> str:
 
 
 def beancount(plan: Plan, entries: Iterator[Entry]) -> Iterator[str]:
-    cur = plan.currency
-    yield from _header(plan, "Beancount")
-    yield f"option {_string('title')} {_string(plan.fund_name)}"
-    yield f"option {_string('operating_currency')} {_string(cur)}"
-    yield ""
-    opened = plan.earliest.isoformat()
-    yield f"{opened} commodity {cur}"
-    for name, _ in plan.accounts.values():
-        yield f"{opened} open {name}"
-    yield ""
-    if plan.opening:
-        yield (
-            f"{plan.date_from.isoformat()} * "
-            + _string(f"Opening balances from the entries dated before {plan.date_from}")
-        )
-        yield '  note: "not a journal entry: the balances this export starts from"'
-        yield from _opening_postings(plan, BEANCOUNT)
-    for entry in entries:
-        yield f"{entry.value_date.isoformat()} * {_string(entry.memo)}"
-        yield from _entry_metadata(entry, BEANCOUNT)
-        yield from _entry_postings(plan, entry, BEANCOUNT)
-    if plan.latest is not None:
-        # A balance directive holds at the start of its day: the day after the last entry.
-        asserted = (plan.latest + timedelta(days=1)).isoformat()
-        yield "; Closing balances per the fund's trial balance"
-        for code, (name, _) in plan.accounts.items():
-            yield f"{asserted} balance {name}  {plan.amount(plan.closing[code])} {cur}"
-        yield ""
+    return _Beancount().write(plan, entries)
 
 
 def _string(text: str) -> str:
@@ -192,3 +167,73 @@ def _string(text: str) -> str:
 
 LEDGER = _Syntax("    ", "; ", _ledger_tag_value, lambda amount, currency: f"{currency} {amount}")
 BEANCOUNT = _Syntax("  ", "", _string, lambda amount, currency: f"{amount} {currency}")
+
+
+class _Ledger(_Tool):
+    name = "hledger and Ledger"
+    syntax = LEDGER
+
+    def declarations(self, plan: Plan) -> Iterator[str]:
+        cur = plan.currency
+        yield f"commodity {cur}"
+        yield f"    format {cur} {_ledger_format(plan)}"
+        yield ""
+        for name, type_ in plan.accounts.values():
+            yield f"account {name}  ; type: {HLEDGER_TYPES[type_]}"
+
+    def opening(self, plan: Plan) -> Iterator[str]:
+        yield (
+            f"{plan.date_from.isoformat()} * Opening balances from the entries dated before "
+            f"{plan.date_from.isoformat()}"
+        )
+        yield "    ; not a journal entry: the balances this export starts from"
+
+    def head(self, entry: Entry) -> tuple[str, list[str]]:
+        """The entry's line; the exact memo as a comment when its description had to change."""
+        description = _ledger_description(entry.memo)
+        notes = []
+        if description != entry.memo:
+            notes.append(f"    ; memo: {json.dumps(entry.memo, ensure_ascii=False)}")
+        return f"{entry.value_date.isoformat()} * ({entry.number}) {description}", notes
+
+    def closing(self, plan: Plan) -> Iterator[str]:
+        cur = plan.currency
+        yield (
+            f"{plan.latest.isoformat()} * Closing balances per the fund's trial balance "
+            "(assertions only, not a journal entry)"
+        )
+        for code, (name, _) in plan.accounts.items():
+            zero = plan.amount(0)
+            yield f"    {name}  {cur} {zero} = {cur} {plan.amount(plan.closing[code])}"
+
+
+class _Beancount(_Tool):
+    name = "Beancount"
+    syntax = BEANCOUNT
+
+    def declarations(self, plan: Plan) -> Iterator[str]:
+        cur = plan.currency
+        yield f"option {_string('title')} {_string(plan.fund_name)}"
+        yield f"option {_string('operating_currency')} {_string(cur)}"
+        yield ""
+        opened = plan.earliest.isoformat()
+        yield f"{opened} commodity {cur}"
+        for name, _ in plan.accounts.values():
+            yield f"{opened} open {name}"
+
+    def opening(self, plan: Plan) -> Iterator[str]:
+        yield (
+            f"{plan.date_from.isoformat()} * "
+            + _string(f"Opening balances from the entries dated before {plan.date_from}")
+        )
+        yield '  note: "not a journal entry: the balances this export starts from"'
+
+    def head(self, entry: Entry) -> tuple[str, list[str]]:
+        return f"{entry.value_date.isoformat()} * {_string(entry.memo)}", []
+
+    def closing(self, plan: Plan) -> Iterator[str]:
+        # A balance directive holds at the start of its day: the day after the last entry.
+        asserted = (plan.latest + timedelta(days=1)).isoformat()
+        yield "; Closing balances per the fund's trial balance"
+        for code, (name, _) in plan.accounts.items():
+            yield f"{asserted} balance {name}  {plan.amount(plan.closing[code])} {plan.currency}"
