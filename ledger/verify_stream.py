@@ -1,8 +1,9 @@
 """The journal's chain checked at the speed of reading: one streamed query, no ORM objects.
 
-:func:`verify_chain` reads entries and their postings in a single ordered query
-(``LEFT JOIN``, number then line) as plain tuples, streamed from a psycopg
-server-side cursor on PostgreSQL (Core ``yield_per`` elsewhere), and rebuilds
+:func:`verify_chain` reads the entries and the postings in two ordered queries, one
+table each, merged as they stream (plain tuples from psycopg server-side cursors on
+PostgreSQL, Core ``yield_per`` elsewhere: no join, no entry columns repeated on every
+posting line), and rebuilds
 each entry's canonical JSON with :func:`canonical_json_of_rows` — the same bytes as
 :func:`ledger.chain.canonical_json` (``tests/integration/test_verify.py`` proves
 it on real entries), written out directly in the canonical key order instead of
@@ -17,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import JournalEntry, Posting
@@ -60,55 +61,43 @@ def entry_hash(entry, postings, codes) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-#: Column positions in a streamed row: the entry's, then its posting's (NULL without one).
+#: Column positions in a streamed entry row, then in a streamed posting row.
 (NUMBER, VALUE_DATE, POSTED_AT, MEMO, EVENT, SOURCE_TYPE, SOURCE_ID, REVERSES, CREATED_BY,
- IDEMPOTENCY_KEY, PREV_HASH, HASH, LINE, ACCOUNT_ID, AMOUNT, ORIGINAL_AMOUNT, CURRENCY,
- CASE_ID, VICTIM_ID, AWARD_ID, ASSET_ID) = range(21)  # fmt: skip
+ IDEMPOTENCY_KEY, PREV_HASH, HASH) = range(12)  # fmt: skip
+(ENTRY_NUMBER, LINE, ACCOUNT_ID, AMOUNT, ORIGINAL_AMOUNT, CURRENCY, CASE_ID, VICTIM_ID,
+ AWARD_ID, ASSET_ID) = range(10)  # fmt: skip
 
 
-def _query(after: int):
-    entries, lines = JournalEntry.__table__, Posting.__table__
-    e, p = entries.c, lines.c
-    return (
-        select(
-            e.number,
-            e.value_date,
-            e.posted_at,
-            e.memo,
-            e.event,
-            e.source_type,
-            e.source_id,
-            e.reverses,
-            e.created_by,
-            e.idempotency_key,
-            e.prev_hash,
-            e.hash,
-            p.line,
-            p.account_id,
-            p.amount,
-            p.original_amount,
-            p.currency,
-            p.case_id,
-            p.victim_id,
-            p.award_id,
-            p.asset_id,
-        )
-        .select_from(entries.outerjoin(lines, p.entry_number == e.number))
-        .where(e.number > after)
-        .order_by(e.number, p.line)
-    )
+def _queries(after: int, through: int):
+    """The entries numbered in (after, through] and their postings: two ordered reads of
+    one table each, which the server streams as they are stored (no join, and no entry
+    columns repeated on every posting line)."""
+    e, p = JournalEntry.__table__.c, Posting.__table__.c
+    entries = (
+        select(e.number, e.value_date, e.posted_at, e.memo, e.event, e.source_type,
+               e.source_id, e.reverses, e.created_by, e.idempotency_key, e.prev_hash, e.hash)
+        .where(e.number > after, e.number <= through)
+        .order_by(e.number)
+    )  # fmt: skip
+    postings = (
+        select(p.entry_number, p.line, p.account_id, p.amount, p.original_amount, p.currency,
+               p.case_id, p.victim_id, p.award_id, p.asset_id)
+        .where(p.entry_number > after, p.entry_number <= through)
+        .order_by(p.entry_number, p.line)
+    )  # fmt: skip
+    return entries, postings
 
 
-def stream_rows(session: Session, after: int = 0) -> Iterator[tuple]:
-    """Every (entry, posting) row numbered after ``after`` as a plain tuple, in number
-    then line order, a batch at a time. On PostgreSQL straight from a psycopg server-side
-    cursor in the session's transaction (its dates and times are already Python values);
-    elsewhere through SQLAlchemy Core, whose types turn SQLite's text into them."""
-    query = _query(after)
-    if session.get_bind().dialect.name == "postgresql":
-        compiled = query.compile(dialect=session.get_bind().dialect)
+def _stream(session: Session, query, name: str) -> Iterator[tuple]:
+    """Rows of ``query`` as plain tuples, a batch at a time, in the session's transaction:
+    on PostgreSQL straight from a psycopg server-side cursor (its dates and times are
+    already Python values), elsewhere through SQLAlchemy Core, whose types turn SQLite's
+    text into them."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        compiled = query.compile(dialect=bind.dialect)
         raw = session.connection().connection.dbapi_connection
-        with raw.cursor(name="fundledger_verify") as cursor:
+        with raw.cursor(name=name) as cursor:
             cursor.itersize = _STREAM
             cursor.execute(str(compiled), compiled.params)
             while batch := cursor.fetchmany(_STREAM):
@@ -119,18 +108,28 @@ def stream_rows(session: Session, after: int = 0) -> Iterator[tuple]:
 
 
 def stream_entries(session: Session, after: int = 0) -> Iterator[tuple[tuple, list[tuple]]]:
-    """Yield ``(entry, postings)`` rows, grouped, for every entry numbered after ``after``
-    (the entry is its first row; a posting-less entry has no postings)."""
-    current, postings = None, []
-    for row in stream_rows(session, after):
-        if current is None or row[NUMBER] != current[NUMBER]:
-            if current is not None:
-                yield current, postings
-            current, postings = row, []
-        if row[LINE] is not None:
-            postings.append(row)
-    if current is not None:
-        yield current, postings
+    """Yield ``(entry, postings)`` rows for every entry numbered after ``after`` (a
+    posting-less entry has no postings), merging the two ordered streams of
+    :func:`_queries`. Both stop at the last entry numbered when the read began, so a
+    statement's fresh snapshot (READ COMMITTED) sees the same entries and postings: an
+    entry and its postings commit together and are never changed. A posting whose entry
+    is not in the journal is left out, as the join left it out (verify counts the
+    postings it saw against the table)."""
+    e = JournalEntry.__table__.c
+    through = session.scalar(select(func.coalesce(func.max(e.number), 0)))
+    entries_query, postings_query = _queries(after, through)
+    postings = _stream(session, postings_query, "fundledger_verify_postings")
+    try:
+        pending = next(postings, None)
+        for entry in _stream(session, entries_query, "fundledger_verify_entries"):
+            number, legs = entry[NUMBER], []
+            while pending is not None and pending[ENTRY_NUMBER] <= number:
+                if pending[ENTRY_NUMBER] == number:
+                    legs.append(pending)
+                pending = next(postings, None)
+            yield entry, legs
+    finally:
+        postings.close()
 
 
 #: JSON of the few short strings that repeat on every entry (codes, currencies, events,
