@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from app import db
-from app.dev_keys import development_key
+from app.dev_keys import key_setting
 from ledger.checkpoint_log import Checkpointer, attach
 from ledger.checkpoints import CheckpointError, generate_signing_key, load_signing_key
 
@@ -22,13 +22,7 @@ _EXTENSION = "fundledger.checkpoints"
 
 
 def init_app(app: Flask) -> None:
-    setting = app.config.get("SIGNING_KEY")
-    if not setting:
-        if app.config["FUNDLEDGER_ENV"] == "production":
-            raise RuntimeError("FUNDLEDGER_SIGNING_KEY must be set in production")
-        setting = development_key(
-            app.instance_path, "signing_key", "FUNDLEDGER_SIGNING_KEY", generate_signing_key
-        )
+    setting = key_setting(app.config, "SIGNING_KEY", app.instance_path, generate_signing_key)
     try:
         key = load_signing_key(setting)
     except CheckpointError as exc:

@@ -33,11 +33,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+
+from app.dev_keys import key_setting
 
 DEFAULT_FUND_NAME = "Victims' Compensation Fund"
 
@@ -49,11 +52,10 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
     database_url = environ.get("FUNDLEDGER_DATABASE_URL") or (
         f"sqlite:///{Path(instance_path) / 'fundledger.db'}"
     )
-    secret_key = environ.get("FUNDLEDGER_SECRET_KEY")
-    if not secret_key:
-        if env == "production":
-            raise RuntimeError("FUNDLEDGER_SECRET_KEY must be set in production")
-        secret_key = _development_secret(instance_path)
+    # A per-checkout random key in development, so that sessions survive restarts.
+    secret_key = key_setting(
+        environ, "FUNDLEDGER_SECRET_KEY", instance_path, lambda: secrets.token_hex(32), warn=False
+    )
     return {
         "FUNDLEDGER_ENV": env,
         "DATABASE_URL": database_url,
@@ -91,39 +93,25 @@ def settings_from_env(instance_path: str, environ: Mapping[str, str] = os.enviro
 
 
 def _count(environ: Mapping[str, str], name: str, default: int, least: int = 1) -> int:
-    text = environ.get(name)
-    if not text:
-        return default
-    if not text.isdigit() or not least <= int(text) <= 100_000:
-        raise RuntimeError(f"{name} must be a whole number from {least} to 100000")
-    return int(text)
+    return _whole(environ, name, default, least, 100_000, f"a whole number from {least} to 100000")
 
 
 def _month(environ: Mapping[str, str], name: str, default: int) -> int:
-    text = environ.get(name)
-    if not text:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= 12:
-        raise RuntimeError(f"{name} must be a month number from 1 (January) to 12")
-    return int(text)
+    return _whole(environ, name, default, 1, 12, "a month number from 1 (January) to 12")
 
 
 def _size(environ: Mapping[str, str], name: str, default: int) -> int:
+    return _whole(environ, name, default, 1024, math.inf, "a number of bytes, at least 1024")
+
+
+def _whole(
+    environ: Mapping[str, str], name: str, default: int, least: int, most: float, says: str
+) -> int:
+    """The whole number set in ``name`` (``default`` if unset), from ``least`` to ``most``;
+    anything else stops the app with "``name`` must be ``says``"."""
     text = environ.get(name)
     if not text:
         return default
-    if not text.isdigit() or int(text) < 1024:
-        raise RuntimeError(f"{name} must be a number of bytes, at least 1024")
+    if not text.isdigit() or not least <= int(text) <= most:
+        raise RuntimeError(f"{name} must be {says}")
     return int(text)
-
-
-def _development_secret(instance_path: str) -> str:
-    """A per-checkout random key, so development sessions survive restarts."""
-    path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from app.dev_keys import development_key
+from app.dev_keys import key_setting
 from ledger.pii import PiiCipher, generate_key
 
 _EXTENSION = "fundledger.pii"
 
 
 def init_app(app: Flask) -> None:
-    setting = app.config.get("PII_KEY")
-    if not setting:
-        if app.config["FUNDLEDGER_ENV"] == "production":
-            raise RuntimeError("FUNDLEDGER_PII_KEY must be set in production")
-        setting = development_key(app.instance_path, "pii_key", "FUNDLEDGER_PII_KEY", generate_key)
+    setting = key_setting(app.config, "PII_KEY", app.instance_path, generate_key)
     app.extensions[_EXTENSION] = PiiCipher.from_setting(setting)
 
 
