@@ -86,12 +86,7 @@ def restore(backup_file: Path, database_url: str) -> Heads:
         _pg_restore(backup_file, url)
     else:
         raise BackupError(f"cannot restore into a {url.get_backend_name()} database")
-    engine = make_engine(database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            return read_heads(session)
-    finally:
-        engine.dispose()
+    return _heads_of(database_url)
 
 
 # -- SQLite ------------------------------------------------------------------------------
