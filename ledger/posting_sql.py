@@ -94,6 +94,11 @@ _POSTING_TYPES = (
     "INTEGER",
     "INTEGER",
 )
+#: What the write adds to: the balance rows' keys and the columns deltas go to, with types.
+ACCOUNT_KEY = (("account_id", "INTEGER"),)
+ACCOUNT_ADDED = (("balance", "BIGINT"), ("original_balance", "BIGINT"), ("postings", "BIGINT"))
+SUBLEDGER_KEY = (("account_id", "INTEGER"), ("award_id", "INTEGER"))
+SUBLEDGER_ADDED = (("balance", "BIGINT"), ("original_balance", "BIGINT"))
 #: Entries per PostgreSQL statement in a batch (bounds one statement's memory).
 CHUNK = 5000
 
@@ -204,20 +209,11 @@ def _write_postgres(session: Session, work: Write, start: int) -> None:
         params += list(work.head)
         if work.accounts:
             rows = [(a, *d) for a, d in sorted(work.accounts.items())]
-            ctes.append(
-                "b AS (UPDATE account_balances AS t SET balance = t.balance + v.d,"
-                " original_balance = t.original_balance + v.o, postings = t.postings + v.n"
-                f" FROM {_unnest(rows, ('INTEGER', 'BIGINT', 'BIGINT', 'BIGINT'), params)}"
-                " AS v(id, d, o, n) WHERE t.account_id = v.id RETURNING 1)"
-            )
+            ctes.append(_add_cte("b", "account_balances", ACCOUNT_KEY, ACCOUNT_ADDED, rows, params))
         if work.subledger_updates:
             rows = [(*k, *d) for k, d in sorted(work.subledger_updates.items())]
-            types = ("INTEGER", "INTEGER", "BIGINT", "BIGINT")
             ctes.append(
-                "s AS (UPDATE subledger_balances AS t SET balance = t.balance + v.d,"
-                " original_balance = t.original_balance + v.o"
-                f" FROM {_unnest(rows, types, params)} AS v(a, w, d, o)"
-                " WHERE t.account_id = v.a AND t.award_id = v.w RETURNING 1)"
+                _add_cte("s", "subledger_balances", SUBLEDGER_KEY, SUBLEDGER_ADDED, rows, params)
             )
         if work.subledger_inserts:
             rows = [(*k, *v) for k, v in sorted(work.subledger_inserts.items())]
@@ -227,6 +223,20 @@ def _write_postgres(session: Session, work: Write, start: int) -> None:
     if not ctes:
         return
     session.connection().exec_driver_sql(f"WITH {', '.join(ctes)} SELECT 1", tuple(params))
+
+
+def _add_cte(name, table, keys, added, rows, params) -> str:
+    """``UPDATE table`` adding to each ``added`` column the delta of the row with its
+    ``keys``; ``keys`` and ``added`` are (column, type) pairs, ``rows`` keys then deltas."""
+    columns = [column for column, _ in (*keys, *added)]
+    types = [kind for _, kind in (*keys, *added)]
+    sets = ", ".join(f"{column} = t.{column} + v.{column}" for column, _ in added)
+    where = " AND ".join(f"t.{column} = v.{column}" for column, _ in keys)
+    return (
+        f"{name} AS (UPDATE {table} AS t SET {sets}"
+        f" FROM {_unnest(rows, types, params)} AS v({', '.join(columns)})"
+        f" WHERE {where} RETURNING 1)"
+    )
 
 
 def _insert_cte(name, table, columns, types, rows, params) -> str:

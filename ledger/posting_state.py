@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from ledger.errors import Conflict
 from ledger.models import Account, Period
-from ledger.models.accounts import DEBIT_NORMAL
+from ledger.models.accounts import AccountRules
 
 _KEY = "fundledger.posting_state"
 
 
 @dataclass(frozen=True)
-class ChartAccount:
+class ChartAccount(AccountRules):
     """An account as posting sees it (no ORM object: a plain, immutable row)."""
 
     id: int
@@ -41,17 +41,6 @@ class ChartAccount:
     currency: str | None
     overdraft_scope: str | None
     active: bool
-
-    @property
-    def normal_side(self) -> str:
-        return "debit" if self.type in DEBIT_NORMAL else "credit"
-
-    @property
-    def no_overdraft(self) -> bool:
-        return self.overdraft_scope is not None
-
-    def on_normal_side(self, debit_positive: int) -> int:
-        return debit_positive if self.type in DEBIT_NORMAL else -debit_positive
 
 
 @dataclass

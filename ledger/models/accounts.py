@@ -23,7 +23,28 @@ DEBIT_NORMAL = frozenset({"asset", "expense"})
 OVERDRAFT_SCOPES = ("account", "award")
 
 
-class Account(Base):
+class AccountRules:
+    """What an account's ``type`` and ``overdraft_scope`` mean: shared by the ORM row
+    (:class:`Account`) and the plain row posting reads (``ledger.posting_state.ChartAccount``)."""
+
+    type: str
+    overdraft_scope: str | None
+
+    @property
+    def normal_side(self) -> str:
+        """``debit`` for assets and expenses, ``credit`` for the rest."""
+        return "debit" if self.type in DEBIT_NORMAL else "credit"
+
+    @property
+    def no_overdraft(self) -> bool:
+        return self.overdraft_scope is not None
+
+    def on_normal_side(self, debit_positive: int) -> int:
+        """Turn a debit-positive figure into one positive on the account's normal side."""
+        return debit_positive if self.type in DEBIT_NORMAL else -debit_positive
+
+
+class Account(AccountRules, Base):
     __tablename__ = "accounts"
     __table_args__ = (
         CheckConstraint(
@@ -51,19 +72,6 @@ class Account(Base):
     overdraft_scope: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    @property
-    def normal_side(self) -> str:
-        """``debit`` for assets and expenses, ``credit`` for the rest."""
-        return "debit" if self.type in DEBIT_NORMAL else "credit"
-
-    @property
-    def no_overdraft(self) -> bool:
-        return self.overdraft_scope is not None
-
-    def on_normal_side(self, debit_positive: int) -> int:
-        """Turn a debit-positive figure into one positive on the account's normal side."""
-        return debit_positive if self.normal_side == "debit" else -debit_positive
 
 
 class AccountBalance(Base):

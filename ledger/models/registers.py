@@ -35,8 +35,10 @@ PENDING_PAYMENT_STATES = ("proposed", "approved")
 PAYMENT_METHODS = ("bank_transfer", "intermediary", "cash")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+def _known(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """``<column>_known``: the column holds one of ``values``."""
+    listed = ", ".join(repr(v) for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
 
 
 class Case(Base):
@@ -58,8 +60,8 @@ class Asset(Base):
 
     __tablename__ = "assets"
     __table_args__ = (
-        CheckConstraint(_in("kind", ASSET_KINDS), name="kind_known"),
-        CheckConstraint(_in("state", ASSET_STATES), name="state_known"),
+        _known("kind", ASSET_KINDS),
+        _known("state", ASSET_STATES),
         CheckConstraint("estimated_minor >= 0", name="estimate_not_negative"),
     )
 
@@ -98,7 +100,7 @@ class Victim(Base):
 
     __tablename__ = "victims"
     __table_args__ = (
-        CheckConstraint(_in("payment_method", PAYMENT_METHODS), name="payment_method_known"),
+        _known("payment_method", PAYMENT_METHODS),
         CheckConstraint("length(country_of_residence) = 2", name="country_code"),
     )
 
@@ -118,7 +120,7 @@ class Award(Base):
     __tablename__ = "awards"
     __table_args__ = (
         UniqueConstraint("victim_id", "order_reference"),
-        CheckConstraint(_in("status", AWARD_STATES), name="status_known"),
+        _known("status", AWARD_STATES),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint(
             "paid_minor >= 0 AND cancelled_minor >= 0"
@@ -176,8 +178,8 @@ class Disbursement(Base):
 
     __tablename__ = "disbursements"
     __table_args__ = (
-        CheckConstraint(_in("status", DISBURSEMENT_STATES), name="status_known"),
-        CheckConstraint(_in("method", PAYMENT_METHODS), name="method_known"),
+        _known("status", DISBURSEMENT_STATES),
+        _known("method", PAYMENT_METHODS),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("approved_by IS NULL OR approved_by <> proposed_by", name="four_eyes"),
     )
