@@ -9,6 +9,9 @@ One grouped pass over the postings, not one per month.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
@@ -34,35 +37,15 @@ def verify_snapshots(session: Session, codes: dict[int, str], movements=None) ->
             problems.append(f"no balance snapshots, but the books are closed up to {latest_closed}")
         return problems
     through = max(months[-1], latest_closed or months[-1])
-    accounts_stored: dict[str, dict] = {}
-    balance_rows = select(
-        BalanceSnapshot.month,
-        BalanceSnapshot.account_id,
-        BalanceSnapshot.balance,
-        BalanceSnapshot.original_balance,
-        BalanceSnapshot.postings,
+    accounts_stored = _stored(
+        session, BalanceSnapshot, ("account_id",), ("balance", "original_balance", "postings")
     )
-    for row in session.execute(balance_rows):
-        accounts_stored.setdefault(row.month, {})[row.account_id] = (
-            row.balance,
-            row.original_balance,
-            row.postings,
-        )
-    subledgers_stored: dict[str, dict] = {}
-    subledger_rows = select(
-        SubledgerSnapshot.month,
-        SubledgerSnapshot.account_id,
-        SubledgerSnapshot.award_id,
-        SubledgerSnapshot.currency,
-        SubledgerSnapshot.balance,
-        SubledgerSnapshot.original_balance,
+    subledgers_stored = _stored(
+        session,
+        SubledgerSnapshot,
+        ("account_id", "award_id"),
+        ("currency", "balance", "original_balance"),
     )
-    for row in session.execute(subledger_rows):
-        subledgers_stored.setdefault(row.month, {})[(row.account_id, row.award_id)] = (
-            row.currency,
-            row.balance,
-            row.original_balance,
-        )
     for month, entries, accounts, moved in expected_snapshots(
         session, None, through, first=months[0], movements=movements
     ):
@@ -77,44 +60,64 @@ def verify_snapshots(session: Session, codes: dict[int, str], movements=None) ->
                 f"snapshot {month}: says {stored_entries[month]} entries are dated up to its "
                 f"end, but {entries} are"
             )
-        problems += _compare_accounts(month, accounts_stored.pop(month, {}), accounts, codes)
-        problems += _compare_subledgers(month, subledgers_stored.pop(month, {}), moved, codes)
+        problems += _compare(month, codes, ACCOUNT_ROWS, accounts_stored.pop(month, {}), accounts)
+        problems += _compare(month, codes, AWARD_ROWS, subledgers_stored.pop(month, {}), moved)
     for month in sorted(set(accounts_stored) | set(subledgers_stored)):
         if month not in stored_entries:
             problems.append(f"snapshot {month}: balance rows without a snapshot month")
     return problems
 
 
-def _compare_accounts(month, stored: dict, expected: dict, codes) -> list[str]:
-    problems = []
-    for account_id in sorted(set(stored) | set(expected)):
-        have = stored.get(account_id)
-        want = expected.get(account_id)
-        name = f"snapshot {month}, account {codes.get(account_id, account_id)}"
-        if have is None:
-            problems.append(f"{name}: missing (its postings sum to {want[0]})")
-        elif want is None:
-            problems.append(f"{name}: stored balance {have[0]} but it has no postings by then")
-        elif have != want:
-            problems.append(
-                f"{name}: stored balance {have[0]} ({have[1]} original, {have[2]} postings) "
-                f"but its postings sum to {want[0]} ({want[1]} original, {want[2]} postings)"
-            )
-    return problems
+def _stored(session: Session, model, key: tuple[str, ...], values: tuple[str, ...]) -> dict:
+    """A snapshot table's rows by month, then by ``key`` (a column, or a tuple of columns),
+    each the tuple of its ``values`` columns, as :func:`expected_snapshots` gives them."""
+    columns = [getattr(model, name) for name in ("month", *key, *values)]
+    by_month: dict[str, dict] = {}
+    for row in session.execute(select(*columns)):
+        found = row[1] if len(key) == 1 else tuple(row[1 : 1 + len(key)])
+        by_month.setdefault(row.month, {})[found] = tuple(row[1 + len(key) :])
+    return by_month
 
 
-def _compare_subledgers(month, stored: dict, expected: dict, codes) -> list[str]:
+@dataclass(frozen=True)
+class _Rows:
+    """How verify names and shows one kind of snapshot row."""
+
+    #: The row's key → its account id, and what follows the account's code in its name.
+    where: Callable[[object], tuple[int, str]]
+    #: The row → its balance, and the details that follow it in parentheses.
+    figures: Callable[[tuple], tuple[int, str]]
+    #: Why a stored row should not be there.
+    unexpected: str
+
+
+ACCOUNT_ROWS = _Rows(
+    lambda account_id: (account_id, ""),
+    lambda row: (row[0], f"{row[1]} original, {row[2]} postings"),
+    "it has no postings by then",
+)
+AWARD_ROWS = _Rows(
+    lambda key: (key[0], f", award {key[1]}"),
+    lambda row: (row[1], f"{row[2]} {row[0]}"),
+    "it did not move that month",
+)
+
+
+def _compare(month, codes, rows: _Rows, stored: dict, expected: dict) -> list[str]:
+    """Each row of ``month`` that is missing, stored though it should not be, or different."""
     problems = []
     for key in sorted(set(stored) | set(expected)):
         have, want = stored.get(key), expected.get(key)
-        name = f"snapshot {month}, account {codes.get(key[0], key[0])}, award {key[1]}"
+        account_id, more = rows.where(key)
+        name = f"snapshot {month}, account {codes.get(account_id, account_id)}{more}"
         if have is None:
-            problems.append(f"{name}: missing (its postings sum to {want[1]})")
+            problems.append(f"{name}: missing (its postings sum to {rows.figures(want)[0]})")
         elif want is None:
-            problems.append(f"{name}: stored balance {have[1]} but it did not move that month")
+            problems.append(f"{name}: stored balance {rows.figures(have)[0]} but {rows.unexpected}")
         elif have != want:
+            (had, had_details), (wanted, wanted_details) = rows.figures(have), rows.figures(want)
             problems.append(
-                f"{name}: stored balance {have[1]} ({have[2]} {have[0]}) "
-                f"but its postings sum to {want[1]} ({want[2]} {want[0]})"
+                f"{name}: stored balance {had} ({had_details}) "
+                f"but its postings sum to {wanted} ({wanted_details})"
             )
     return problems
