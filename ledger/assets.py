@@ -124,12 +124,8 @@ def forfeit_asset(
 ) -> Asset:
     access.require(actor, access.MANAGE_ASSETS)
     order_reference = validate.text("order_reference", order_reference, max_length=100)
-    validate.not_future("forfeited_on", forfeited_on)
-    asset, before = _fresh(session, asset_id)
-    _require_state(asset, "seized", "be forfeited")
-    if forfeited_on < asset.seized_on:
-        raise Invalid.field("forfeited_on", "cannot be before the asset was seized")
-    _not_before_escrow(session, asset, forfeited_on, "forfeited_on")
+    dated = (forfeited_on, "forfeited_on")
+    asset, before = _leaving_seizure(session, asset_id, dated, "be forfeited")
     functional = functional_currency(session)
     dims = _dimensions(asset)
     if asset.kind == "cash":
@@ -151,7 +147,7 @@ def forfeit_asset(
         asset.value_minor, asset.value_currency = value.minor, value.currency
     asset.carrying_minor = carried
     memo = f"Forfeiture of asset {asset.id} (order {order_reference})"
-    entry = ((forfeited_on, "forfeited_on"), memo, lines)
+    entry = (dated, memo, lines)
     changes = {
         "state": "forfeited",
         "forfeited_on": forfeited_on,
@@ -216,18 +212,14 @@ def release_asset(
 ) -> Asset:
     access.require(actor, access.MANAGE_ASSETS)
     reason = validate.text("reason", reason, max_length=500)
-    validate.not_future("released_on", released_on)
-    asset, before = _fresh(session, asset_id)
-    _require_state(asset, "seized", "be released")
-    if released_on < asset.seized_on:
-        raise Invalid.field("released_on", "cannot be before the asset was seized")
-    _not_before_escrow(session, asset, released_on, "released_on")
+    dated = (released_on, "released_on")
+    asset, before = _leaving_seizure(session, asset_id, dated, "be released")
     entry = None
     if asset.kind == "cash":
         carried, cash = _in_escrow(session, asset)
         lines = debit_credit(SEIZED_PENDING, ESCROW, carried, cash, **_dimensions(asset))
         memo = f"Seized cash of asset {asset.id} released"
-        entry = ((released_on, "released_on"), memo, lines)
+        entry = (dated, memo, lines)
     changes = {"state": "released", "released_on": released_on, "release_reason": reason}
     return _conclude(session, actor, events.ASSET_RELEASED, asset, before, entry, changes)
 
@@ -269,6 +261,22 @@ def _conclude(
         setattr(asset, name, value)
     audit.record_change(session, actor, event, "asset", asset, FIELDS, before)
     return asset
+
+
+def _leaving_seizure(
+    session: Session, asset_id: int, dated: tuple[date, str], action: str
+) -> tuple[Asset, dict]:
+    """The asset and its state for the audit log, if it may leave seizure on ``dated`` (the
+    day and the name of its request field) to ``action``: it is seized, and the day is
+    neither in the future, nor before the seizure, nor before its escrow last moved."""
+    day, field = dated
+    validate.not_future(field, day)
+    asset, before = _fresh(session, asset_id)
+    _require_state(asset, "seized", action)
+    if day < asset.seized_on:
+        raise Invalid.field(field, "cannot be before the asset was seized")
+    _not_before_escrow(session, asset, day, field)
+    return asset, before
 
 
 def _not_before_escrow(session: Session, asset: Asset, day: date, field: str) -> None:
