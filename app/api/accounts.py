@@ -10,7 +10,7 @@ from app import db
 from app.api.common import actor
 from app.api.endpoints import Resource
 from app.api.fields import Day, MoneyField
-from app.api.schemas import PageArgs, page_request
+from app.api.schemas import PageArgs, answer_schema, page_request
 from app.auth import requires
 from ledger import access
 from ledger.reads import journal as reads
@@ -18,15 +18,12 @@ from ledger.reads import journal as reads
 blp = Blueprint("accounts", __name__, url_prefix="/accounts", description="Chart of accounts")
 
 
-class AccountSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    type = fields.String()
-    currency = fields.String(allow_none=True)
-    normal_side = fields.String()
-    no_overdraft = fields.Boolean()
-    balance = MoneyField(metadata={"description": "on the normal side"})
-    balance_original = MoneyField(allow_none=True)
+AccountSchema = answer_schema(
+    reads.AccountRow,
+    "AccountSchema",
+    "code name type currency normal_side no_overdraft balance balance_original",
+    balance=MoneyField(metadata={"description": "on the normal side"}),
+)
 
 
 class LedgerArgs(PageArgs):
@@ -34,14 +31,11 @@ class LedgerArgs(PageArgs):
     date_to = Day(data_key="to", load_default=None)
 
 
-class LedgerLineOut(Schema):
-    entry = fields.Integer()
-    value_date = fields.Date()
-    memo = fields.String()
-    debit = MoneyField(allow_none=True)
-    credit = MoneyField(allow_none=True)
-    original = MoneyField()
-    balance = MoneyField(metadata={"description": "running, normal side"})
+LedgerLineOut = answer_schema(
+    reads.LedgerLine,
+    "LedgerLineOut",
+    balance=MoneyField(metadata={"description": "running, normal side"}),
+)
 
 
 class LedgerOut(Schema):

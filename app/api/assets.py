@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import PageArgs
+from app.api.schemas import PageArgs, answer_schema
 from ledger import access, assets
 from ledger.models.registers import ASSET_KINDS, ASSET_STATES
 from ledger.reads import registers
@@ -47,25 +47,7 @@ class AssetArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf(ASSET_KINDS))
 
 
-class AssetOut(Schema):
-    id = fields.Integer()
-    case_id = fields.Integer()
-    case_reference = fields.String()
-    kind = fields.String()
-    description = fields.String()
-    seized_on = fields.Date()
-    estimated_value = MoneyField()
-    state = fields.String()
-    forfeited_on = fields.Date(allow_none=True)
-    order_reference = fields.String(allow_none=True)
-    value = MoneyField(allow_none=True)
-    carrying_value = MoneyField(allow_none=True)
-    sold_on = fields.Date(allow_none=True)
-    proceeds = MoneyField(allow_none=True)
-    selling_costs = MoneyField(allow_none=True)
-    released_on = fields.Date(allow_none=True)
-    release_reason = fields.String(allow_none=True)
-
+AssetOut = answer_schema(registers.AssetRow, "AssetOut")
 
 resource = Resource(blp, AssetOut, show=registers.get_asset)
 

@@ -9,8 +9,7 @@ from marshmallow import Schema, fields
 from app import db
 from app.api.common import actor
 from app.api.endpoints import Resource
-from app.api.fields import Timestamp
-from app.api.schemas import PageArgs
+from app.api.schemas import PageArgs, answer_schema
 from app.auth import requires
 from ledger import access
 from ledger.reads import books
@@ -28,17 +27,7 @@ class VerifySchema(Schema):
     problems = fields.List(fields.String())
 
 
-class EventOut(Schema):
-    id = fields.Integer()
-    occurred_at = Timestamp()
-    actor = fields.String()
-    action = fields.String()
-    subject_type = fields.String()
-    subject_id = fields.String(allow_none=True)
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
-    prev_hash = fields.String()
-    hash = fields.String()
+EventOut = answer_schema(books.EventRow, "EventOut")
 
 
 class EventArgs(PageArgs):

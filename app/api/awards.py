@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import PageArgs
+from app.api.schemas import PageArgs, answer_schema
 from ledger import access, awards
 from ledger.models.registers import AWARD_STATES
 from ledger.reads import awards as reads
@@ -36,22 +36,13 @@ class AwardArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(AWARD_STATES))
 
 
-class AwardOut(Schema):
-    id = fields.Integer()
-    case_id = fields.Integer()
-    case_reference = fields.String()
-    victim_id = fields.Integer()
-    victim = fields.String(metadata={"description": "the victim's code"})
-    order_reference = fields.String()
-    ordered_on = fields.Date()
-    amount = MoneyField()
-    functional_value = MoneyField()
-    paid = MoneyField()
-    cancelled = MoneyField()
-    outstanding = MoneyField()
-    status = fields.String()
-    returned_payments = fields.Integer()
-
+AwardOut = answer_schema(
+    reads.AwardRow,
+    "AwardOut",
+    "id case_id case_reference victim_id victim order_reference ordered_on amount"
+    " functional_value paid cancelled outstanding status returned_payments",
+    victim=fields.String(metadata={"description": "the victim's code"}),
+)
 
 resource = Resource(blp, AwardOut, show=reads.get_award)
 

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource
 from app.api.fields import Day, Text
-from app.api.schemas import PageArgs
+from app.api.schemas import PageArgs, answer_schema
 from ledger import access, cases
 from ledger.reads import registers
 
@@ -28,15 +28,7 @@ class CaseArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(("open", "closed")))
 
 
-class CaseOut(Schema):
-    id = fields.Integer()
-    reference = fields.String()
-    court = fields.String()
-    title = fields.String()
-    jurisdiction = fields.String()
-    opened_on = fields.Date()
-    status = fields.String()
-
+CaseOut = answer_schema(registers.CaseRow, "CaseOut")
 
 resource = Resource(blp, CaseOut, show=registers.get_case)
 

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, Text
+from app.api.schemas import answer_schema
 from ledger import access, cash
 from ledger.reads import books
 
@@ -34,15 +35,13 @@ ReceiptIn = _movement_in(cash.RECEIPT_ACCOUNTS, "received_on")
 ExpenseIn = _movement_in(cash.EXPENSE_ACCOUNTS, "paid_on")
 
 
-class MovementOut(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    date = fields.Date()
-    amount = MoneyField()
-    counterparty = fields.String()
-    case_id = fields.Integer(allow_none=True)
-    asset_id = fields.Integer(allow_none=True)
-    entry_number = fields.Integer()
+MovementOut = answer_schema(
+    books.MovementRow,
+    "MovementOut",
+    "id kind date amount counterparty case_id asset_id entry_number",
+    # Set in the movement's own transaction: an answer always has it.
+    entry_number=fields.Integer(),
+)
 
 
 @receipts.route("")

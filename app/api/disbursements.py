@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource, on_today
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import NoBody, PageArgs
+from app.api.schemas import NoBody, PageArgs, answer_schema
 from ledger import access, disbursements
 from ledger.models.registers import DISBURSEMENT_STATES, PAYMENT_METHODS
 from ledger.reads import awards as reads
@@ -45,27 +45,13 @@ class DisbursementArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(DISBURSEMENT_STATES))
 
 
-class DisbursementOut(Schema):
-    id = fields.Integer()
-    award_id = fields.Integer()
-    victim = fields.String()
-    distribution_id = fields.Integer(allow_none=True)
-    amount = MoneyField()
-    method = fields.String()
-    status = fields.String()
-    proposed_by = fields.String()
-    approved_by = fields.String(allow_none=True)
-    rejected_by = fields.String(allow_none=True)
-    rejection_reason = fields.String(allow_none=True)
-    paid_on = fields.Date(allow_none=True)
-    bank_reference = fields.String(allow_none=True)
-    debited = MoneyField(allow_none=True)
-    fee = MoneyField(allow_none=True)
-    payment_entry = fields.Integer(allow_none=True)
-    returned_on = fields.Date(allow_none=True)
-    return_reason = fields.String(allow_none=True)
-    return_entry = fields.Integer(allow_none=True)
-
+DisbursementOut = answer_schema(
+    reads.PaymentRow,
+    "DisbursementOut",
+    "id award_id victim distribution_id amount method status proposed_by approved_by"
+    " rejected_by rejection_reason paid_on bank_reference debited fee payment_entry"
+    " returned_on return_reason return_entry",
+)
 
 resource = Resource(blp, DisbursementOut, show=reads.get_payment)
 

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 
 from app.api.endpoints import Resource, on_today
 from app.api.fields import Id, MoneyField
+from app.api.schemas import answer_schema
 from ledger import access, distributions
 from ledger.reads import awards as reads
 
@@ -24,21 +25,10 @@ class DistributionIn(Schema):
     case_id = Id(load_default=None)
 
 
-class LineOut(Schema):
-    award_id = fields.Integer()
-    victim = fields.String()
-    amount = MoneyField()
-    disbursement_id = fields.Integer()
-
-
-class DistributionOut(Schema):
-    id = fields.Integer()
-    amount = MoneyField()
-    case_id = fields.Integer(allow_none=True)
-    decided_on = fields.Date()
-    created_by = fields.String()
-    lines = fields.List(fields.Nested(LineOut))
-
+LineOut = answer_schema(reads.DistributionLine, "LineOut", "award_id victim amount disbursement_id")
+DistributionOut = answer_schema(
+    reads.DistributionRow, "DistributionOut", lines=fields.List(fields.Nested(LineOut))
+)
 
 resource = Resource(blp, DistributionOut, show=reads.get_distribution)
 

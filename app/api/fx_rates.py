@@ -11,7 +11,7 @@ from app import db
 from app.api.common import actor
 from app.api.endpoints import Resource, takes_files
 from app.api.fields import Day
-from app.api.schemas import PageArgs
+from app.api.schemas import PageArgs, answer_schema
 from app.auth import requires
 from app.errors import flatten_messages
 from app.uploads import read_upload
@@ -45,11 +45,7 @@ class RatesIn(Schema):
     )
 
 
-class RateOut(Schema):
-    currency = fields.String()
-    date = fields.Date()
-    rate = fields.String()
-    source = fields.String()
+RateOut = answer_schema(books.RateRow, "RateOut")
 
 
 class RateArgs(PageArgs):

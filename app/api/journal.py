@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource
-from app.api.fields import Day, Id, MoneyField, Text, Timestamp
-from app.api.schemas import PageArgs
+from app.api.fields import Day, Id, Text
+from app.api.schemas import PageArgs, answer_schema
 from ledger import access
 from ledger.adjustments import post_adjustment, reverse_manual_entry
 from ledger.reads import journal as reads
@@ -16,33 +16,15 @@ from ledger.reads import journal as reads
 blp = Blueprint("journal", __name__, url_prefix="/journal", description="The journal")
 
 
-class PostingSchema(Schema):
-    line = fields.Integer()
-    account = fields.String()
-    debit = MoneyField(allow_none=True)
-    credit = MoneyField(allow_none=True)
-    original = MoneyField()
-    case_id = fields.Integer(allow_none=True)
-    victim_id = fields.Integer(allow_none=True)
-    victim = fields.String(allow_none=True, metadata={"description": "the victim's code"})
-    award_id = fields.Integer(allow_none=True)
-    asset_id = fields.Integer(allow_none=True)
-
-
-class EntrySchema(Schema):
-    number = fields.Integer()
-    value_date = fields.Date()
-    posted_at = Timestamp()
-    memo = fields.String()
-    event = fields.String()
-    source_type = fields.String(allow_none=True)
-    source_id = fields.Integer(allow_none=True)
-    reverses = fields.Integer(allow_none=True)
-    reversed_by = fields.Integer(allow_none=True)
-    created_by = fields.String()
-    prev_hash = fields.String()
-    hash = fields.String()
-    postings = fields.List(fields.Nested(PostingSchema))
+PostingSchema = answer_schema(
+    reads.PostingRow,
+    "PostingSchema",
+    "line account debit credit original case_id victim_id victim award_id asset_id",
+    victim=fields.String(allow_none=True, metadata={"description": "the victim's code"}),
+)
+EntrySchema = answer_schema(
+    reads.EntryRow, "EntrySchema", postings=fields.List(fields.Nested(PostingSchema))
+)
 
 
 class JournalArgs(PageArgs):

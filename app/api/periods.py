@@ -9,8 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.endpoints import Resource
-from app.api.fields import Timestamp
-from app.api.schemas import NoBody, PageArgs
+from app.api.schemas import NoBody, PageArgs, answer_schema
 from ledger import access
 from ledger.access import Actor
 from ledger.closing import close_year, revalue
@@ -26,11 +25,7 @@ if TYPE_CHECKING:  # the session is only passed through: no SQL here
 blp = Blueprint("periods", __name__, url_prefix="/periods", description="Accounting periods")
 
 
-class PeriodOut(Schema):
-    month = fields.String()
-    status = fields.String()
-    closed_at = Timestamp(allow_none=True)
-    closed_by = fields.String(allow_none=True)
+PeriodOut = answer_schema(PeriodRow, "PeriodOut")
 
 
 class ClosingOut(Schema):

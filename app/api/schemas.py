@@ -1,12 +1,60 @@
-"""Schemas shared by several resources: money, pages, problems, empty bodies, downloads."""
+"""Schemas shared by several resources: answers, money, pages, problems, empty bodies,
+downloads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 
 from marshmallow import Schema, fields, validate
 
+from app.api.fields import MoneyField, Timestamp
+from ledger.money import Money
 from ledger.reads.paging import MAX_PER_PAGE, PageRequest
+
+#: The field that shows each type a read row's attribute may have.
+ANSWER_FIELDS: dict[type, Callable[..., fields.Field]] = {
+    int: fields.Integer,
+    str: fields.String,
+    bool: fields.Boolean,
+    date: fields.Date,
+    datetime: Timestamp,
+    Money: MoneyField,
+    dict: fields.Raw,
+}
+
+
+def answer_schema(
+    row: type, name: str, only: str | None = None, **declared: fields.Field
+) -> type[Schema]:
+    """The schema ``name`` of an answer that shows ``row`` (a read function's dataclass).
+
+    One field per attribute named in ``only`` (space-separated, in the document's order;
+    by default every field of the dataclass), typed as the row declares it (``X | None``:
+    may be null), so that the answer says what the read returns without restating it.
+    ``declared`` gives an attribute's field outright: a description, a nested list.
+    """
+    names = only.split() if only else [field.name for field in dataclasses.fields(row)]
+    if unknown := set(declared) - set(names):
+        raise TypeError(f"{name}: {sorted(unknown)} declared but not shown")
+    hints = typing.get_type_hints(row)
+    return Schema.from_dict(
+        {n: declared[n] if n in declared else _answer_field(row, hints, n) for n in names},
+        name=name,
+    )
+
+
+def _answer_field(row: type, hints: dict, attribute: str) -> fields.Field:
+    """The field of ``row.attribute``: of its annotation, or of a property's return type."""
+    hint = hints.get(attribute) or typing.get_type_hints(getattr(row, attribute).fget)["return"]
+    kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    known = [kind for kind in kinds if kind is not type(None)]
+    if len(known) != 1 or known[0] not in ANSWER_FIELDS:
+        raise TypeError(f"{row.__name__}.{attribute} ({hint}): declare its field")
+    return ANSWER_FIELDS[known[0]](allow_none=True) if len(kinds) > 1 else ANSWER_FIELDS[known[0]]()
 
 
 class MoneySchema(Schema):
