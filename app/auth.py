@@ -10,6 +10,14 @@ the permission does not admit before the body is even parsed. The service
 the view calls checks the same permission again (and the finer rules), so a
 door that forgot would still be refused. There is no default-open endpoint
 other than ``/health`` and the OpenAPI document.
+
+A bearer token is looked up in the database on every request (by the SHA-256 of
+the token, a unique index), never cached, so a revoked token is refused by the
+very next request on every worker. The lookup is one statement of columns
+(:data:`ledger.users.TOKEN_HOLDER`): the API's user is a
+:class:`~ledger.users.TokenHolder`, not an ORM row. A POST with an
+``Idempotency-Key`` extends that same statement with its stored response
+(:func:`app.idempotency.check_request`), one round trip for both.
 """
 
 from __future__ import annotations
@@ -19,11 +27,13 @@ from functools import wraps
 
 from flask import abort, g, request
 from flask_login import current_user as session_user
+from sqlalchemy import Select
+from sqlalchemy.engine import Row
 
 from app import db
 from ledger.access import Actor, Permission
 from ledger.models import User
-from ledger.users import user_for_token
+from ledger.users import TOKEN_HOLDER, TokenHolder, token_hash, token_holder
 
 API_PREFIX = "/api/"
 
@@ -32,11 +42,11 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def current_user() -> User | None:
+def current_user() -> User | TokenHolder | None:
     """The API's bearer-token user, or the web's signed-in user (each door only its own)."""
     if "user" not in g:
         if is_api_request():
-            g.user = _user_from_bearer()
+            bearer_lookup()
         else:
             g.user = session_user.user if session_user.is_authenticated else None
     return g.user
@@ -47,12 +57,30 @@ def current_actor() -> Actor:
     return Actor.of(current_user())
 
 
-def _user_from_bearer() -> User | None:
+def bearer_lookup(statement: Select = TOKEN_HOLDER, **parameters) -> Row | None:
+    """Look the API request's bearer token up, and make its holder the request's user.
+
+    ``statement`` is :data:`~ledger.users.TOKEN_HOLDER` or that statement with more
+    columns and joins (bound by ``parameters``), so that what a request needs beside
+    its user comes in the same round trip. The row found, or None (no token, an
+    unknown or revoked one, an inactive user: the request's user is then None).
+    """
+    digest = _bearer_hash()
+    if digest is None:
+        g.user = None
+        return None
+    session = db.session()
+    row = session.execute(statement, {"token_hash": digest, **parameters}).first()
+    g.user = token_holder(session, row)
+    return row
+
+
+def _bearer_hash() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return user_for_token(db.session(), token.strip())
+    return token_hash(token.strip())
 
 
 def requires(permission: Permission) -> Callable:

@@ -13,27 +13,64 @@ key in the hidden field :data:`FORM_FIELD` (rendered by :func:`new_form_key`).
 A double click, a reload or a back-and-resubmit of that form finds the first
 submission's redirect stored under its key and is sent where the first one
 went, so nothing is paid, posted or registered twice.
+
+On the API the stored response is looked up in the same statement as the
+bearer token (:func:`app.auth.bearer_lookup` with :data:`_HOLDER_AND_STORED`),
+and written by one Core ``INSERT`` in :func:`remember`: a keyed POST costs the
+service's statements, the read that shows its result, and one more each way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from flask import Response, g, redirect, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app import db
-from app.auth import current_user, is_api_request
+from app.auth import bearer_lookup, current_user, is_api_request
 from app.errors import problem
-from ledger.models import IdempotentRequest
+from ledger.models import IdempotentRequest, User
+from ledger.users import TOKEN_HOLDER
 
 HEADER = "Idempotency-Key"
 FORM_FIELD = "_once"
 #: What a web form's submission is compared by: nothing but its key (see the module's text).
 WEB_FINGERPRINT = "web form"
 MAX_KEY = 200
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What is replayed of a stored first response (a row of ``idempotent_requests``)."""
+
+    request_hash: str
+    status: int
+    response: str
+
+
+# Core statements over the tables (no ORM compile step), built once (their cache keys too).
+_TABLE = IdempotentRequest.__table__
+_STORED_COLUMNS = (_TABLE.c.request_hash, _TABLE.c.status, _TABLE.c.response)
+#: The response stored under ``:user_id`` and ``:key`` (the unique index of the table).
+_FIND = select(*_STORED_COLUMNS).where(
+    _TABLE.c.user_id == bindparam("user_id"), _TABLE.c.key == bindparam("key")
+)
+_under_key = (
+    select(_TABLE.c.user_id, *_STORED_COLUMNS)
+    .where(_TABLE.c.key == bindparam("key"))
+    .subquery("stored")
+)
+#: The bearer token's holder (:data:`ledger.users.TOKEN_HOLDER`) and the response that
+#: holder stored under ``:key``, if any: one round trip for both (the subquery is flattened
+#: into the join by both engines, so the table's unique index on (user_id, key) serves it).
+_HOLDER_AND_STORED = TOKEN_HOLDER.add_columns(
+    _under_key.c.request_hash, _under_key.c.status, _under_key.c.response
+).outerjoin(_under_key, _under_key.c.user_id == User.__table__.c.id)
+_INSERT = _TABLE.insert()
 
 
 def new_form_key() -> str:
@@ -61,18 +98,24 @@ def check_request() -> Response | None:
             f"{HEADER} must be 1 to {MAX_KEY} printable characters",
             {HEADER: ["invalid"]},
         )
-    user = current_user()
+    if is_api_request() and "user" not in g:
+        # Who asks, and what they stored under this key, in one statement.
+        row = bearer_lookup(_HOLDER_AND_STORED, key=key)
+        user = current_user()
+        stored = None if row is None or row[5] is None else Stored(*row[5:8])
+    else:
+        user = current_user()
+        stored = None if user is None else find(user.id, key)
     if user is None:
         return None  # the view answers 401 (the API) or sends to the sign-in page (the web)
     fingerprint = _fingerprint() if is_api_request() else WEB_FINGERPRINT
-    stored = find(user.id, key)
     if stored is not None:
         return replay_or_refuse(stored, fingerprint)
     g.idempotency = (user.id, key, fingerprint)
     return None
 
 
-def replay_or_refuse(stored: IdempotentRequest, fingerprint: str) -> Response:
+def replay_or_refuse(stored: Stored, fingerprint: str) -> Response:
     if stored.request_hash == WEB_FINGERPRINT:
         # The form was already submitted: go where the first submission went.
         response = redirect(stored.response, 303)
@@ -108,12 +151,9 @@ def concurrent_replay() -> Response | None:
     return None if stored is None else replay_or_refuse(stored, fingerprint)
 
 
-def find(user_id: int, key: str) -> IdempotentRequest | None:
-    return db.session().scalar(
-        select(IdempotentRequest).where(
-            IdempotentRequest.user_id == user_id, IdempotentRequest.key == key
-        )
-    )
+def find(user_id: int, key: str) -> Stored | None:
+    row = db.session().execute(_FIND, {"user_id": user_id, "key": key}).first()
+    return None if row is None else Stored(*row)
 
 
 def remember(response: Response) -> None:
@@ -132,16 +172,19 @@ def remember(response: Response) -> None:
         body, status = response.location, 303
     else:
         body, status = response.get_data(as_text=True), response.status_code
-    db.session().add(
-        IdempotentRequest(
-            user_id=user_id,
-            key=key,
-            method=request.method,
-            path=request.path,
-            request_hash=fingerprint,
-            status=status,
-            response=body,
-        )
+    # One Core INSERT now, in the request's transaction: a twin that stored the same key
+    # first makes it raise IntegrityError, which the caller answers with the twin's reply.
+    db.session().execute(
+        _INSERT,
+        {
+            "user_id": user_id,
+            "key": key,
+            "method": request.method,
+            "path": request.path,
+            "request_hash": fingerprint,
+            "status": status,
+            "response": body,
+        },
     )
 
 

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from ledger import access, audit, events
@@ -91,19 +92,80 @@ def create_token(session: Session, actor: Actor, name: str, label: str = "token"
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user of an unrevoked token; notes when it was last used (to the minute)."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    digest = token_hash(token)
+    if digest is None:
         return None
     row = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
     )
     if row is None or not row.user.active:
         return None
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+    if _use_is_due(row.last_used_at, now):
         row.last_used_at = now
     return row.user
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who an API request's bearer token stands for: what the request needs of its user.
+
+    Read with the token in one statement of columns (:data:`TOKEN_HOLDER`), not as
+    ORM objects: the API looks a token up on every request, and what it needs is who
+    acts (:meth:`ledger.access.Actor.of` reads ``id``, ``name`` and ``role``).
+    """
+
+    id: int
+    name: str
+    role: str
+    token_id: int
+    last_used_at: datetime | None
+
+
+#: The active user of the unrevoked token whose SHA-256 is ``:token_hash`` (one indexed
+#: lookup: ``api_tokens.token_hash`` is unique). A caller may add columns and joins (the
+#: API adds the request's idempotency record); built once, so its cache key is too.
+#: Of the tables, not the mapped classes: a Core statement skips the ORM's compile step.
+_USERS, _TOKENS = User.__table__, ApiToken.__table__
+TOKEN_HOLDER: Select = (
+    select(_USERS.c.id, _USERS.c.name, _USERS.c.role, _TOKENS.c.id, _TOKENS.c.last_used_at)
+    .select_from(_TOKENS)
+    .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .where(
+        _TOKENS.c.token_hash == bindparam("token_hash"),
+        _TOKENS.c.revoked_at.is_(None),
+        _USERS.c.active.is_(True),
+    )
+)
+
+
+def token_hash(token: str) -> str | None:
+    """What :data:`TOKEN_HOLDER` looks ``token`` up by; None when it cannot be a token."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    return _token_hash(token)
+
+
+def token_holder(session: Session, row: Row | None) -> TokenHolder | None:
+    """The holder of a :data:`TOKEN_HOLDER` row (its first five columns), noting the use.
+
+    Revocation is immediate: the row is read from the database on every request
+    (nothing is cached), and a revoked token or a deactivated user finds no row.
+    """
+    if row is None:
+        return None
+    holder = TokenHolder(*row[:5])
+    now = utcnow()
+    if _use_is_due(holder.last_used_at, now):
+        session.execute(
+            update(_TOKENS).where(_TOKENS.c.id == holder.token_id).values(last_used_at=now)
+        )
+    return holder
+
+
+def _use_is_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """A token's last use is noted to the minute, not on every request."""
+    return last_used_at is None or now - last_used_at > timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
