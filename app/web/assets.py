@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length
 from app import db
 from app.web.formatting import money
 from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, options
-from app.web.lists import show_list
+from app.web.lists import ListFile, columns_of, show_list
 from app.web.pages import done, render, submit
 from app.web.sessions import current_actor, requires
 from app.web.steps import take_on_record, with_entries
@@ -24,6 +24,7 @@ from ledger.models.registers import ASSET_KINDS, ASSET_STATES
 from ledger.preview import posted_by
 from ledger.reads import choices, registers
 from reports.statement import Column
+from reports.statements.assets import ASSET_COLUMNS
 
 bp = Blueprint("assets", __name__)
 
@@ -40,6 +41,9 @@ class AssetFilters(FilterForm):
         _l("Kind"), default="", choices=any_or(_labelled(labels.ASSET_KIND, ASSET_KINDS))
     )
     case_id = SelectField(_l("Case"), coerce=lambda v: int(v) if v else None, choices=[])
+
+    def offer(self, session, actor) -> None:
+        self.case_id.choices = any_or(choices.open_cases(session, actor))
 
 
 class SeizeForm(Form):
@@ -75,21 +79,19 @@ class ReleaseForm(Form):
     )
 
 
+#: The seized-asset register's columns, but for its state's date and the cash in escrow;
+#: the list carries each asset at its value now.
 COLUMNS = [
-    Column("id", "Asset", "int", width=0.5),
-    Column("case", "Case", width=1.1),
-    Column("kind", "Kind", width=0.9),
-    Column("description", "Description", width=2.6),
-    Column("seized_on", "Seized", "date", width=0.85),
-    Column("state", "State", width=0.8),
-    Column("estimated", "Estimated value", "money_in", currency_key="currency", width=1.4),
+    *columns_of(
+        ASSET_COLUMNS, "asset", "case", "kind", "description", "seized_on", "state", "estimated"
+    ),
     Column("carrying", "Carried at", "money", width=1.2),
 ]
 
 
 def _row(asset: registers.AssetRow) -> dict:
     return {
-        "id": asset.id,
+        "asset": asset.id,
         "case": asset.case_reference,
         "kind": labels.label(labels.ASSET_KIND, asset.kind),
         "description": asset.description,
@@ -102,25 +104,16 @@ def _row(asset: registers.AssetRow) -> dict:
 
 
 def _carried_total(rows: list[dict]) -> dict:
-    return {"id": "Total", "carrying": sum(r["carrying"] or 0 for r in rows)}
+    return {"asset": "Total", "carrying": sum(r["carrying"] or 0 for r in rows)}
+
+
+LIST_FILE = ListFile("seized-assets", "Seized assets", COLUMNS, _row, _carried_total)
 
 
 @bp.route("/assets")
 @requires(access.READ_REGISTERS)
 def index():
-    session, actor = db.session(), current_actor()
-    filters = AssetFilters(request.args)
-    filters.case_id.choices = any_or(choices.open_cases(session, actor))
-    return show_list(
-        "assets/index.html",
-        filters,
-        lambda page, values: registers.list_assets(session, actor, page, **values),
-        slug="seized-assets",
-        title="Seized assets",
-        columns=COLUMNS,
-        row=_row,
-        totals=_carried_total,
-    )
+    return show_list("assets/index.html", AssetFilters, registers.list_assets, LIST_FILE)
 
 
 @bp.route("/assets/new", methods=["GET", "POST"])

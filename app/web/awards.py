@@ -25,7 +25,7 @@ from app import db
 from app.uploads import read_upload
 from app.web.formatting import money
 from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, options
-from app.web.lists import show_list
+from app.web.lists import ListFile, columns_of, show_list
 from app.web.pages import done, render, submit
 from app.web.sessions import current_actor, requires
 from app.web.steps import Step, take, with_entries
@@ -37,7 +37,7 @@ from ledger.reads import awards as reads
 from ledger.reads import choices
 from ledger.reads.award_pages import award_page, awards_register, cases
 from reports.statement import Column
-from reports.statements.awards import AGEING
+from reports.statements.awards import AGEING, AWARD_COLUMNS
 
 bp = Blueprint("awards", __name__)
 
@@ -84,6 +84,10 @@ class AwardFilters(FilterForm):
         choices=any_or([(code, _l(labels.AWARD_STATUS[code])) for code in AWARD_STATES]),
     )
 
+    def offer(self, session, actor) -> None:
+        self.case_id.choices = any_or(cases(session, actor))
+        self.victim_id.choices = any_or(choices.victims(session, actor))
+
 
 class AwardForm(Form):
     case_id = SelectField(_l("Case"), [InputRequired(_l("Choose the case"))], coerce=_optional_id)
@@ -111,20 +115,18 @@ class ImportForm(Form):
     file = FileField(_l("Spreadsheet of awards"), [FileRequired(_l("Choose a CSV or XLSX file"))])
 
 
+#: The awards register statement's columns where the list shows the same (the list has the
+#: order and the value at award date where the statement has what is cancelled and carried).
 COLUMNS = [
-    Column("award", "Award", "int", width=0.55),
-    Column("case", "Case", width=1.0),
+    *columns_of(AWARD_COLUMNS, "award", "case"),
     Column("victim", "Victim", width=0.8),
     Column("residence", "Victim is", width=0.75),
     Column("order_reference", "Order", width=0.9),
-    Column("ordered_on", "Ordered", "date", width=0.85),
+    *columns_of(AWARD_COLUMNS, "ordered_on"),
     Column("currency", "Currency", width=0.6),
-    Column("amount", "Amount", "money_in", currency_key="currency", width=1.35),
-    Column("paid", "Paid", "money_in", currency_key="currency", width=1.35),
-    Column("outstanding", "Outstanding", "money_in", currency_key="currency", width=1.35),
+    *columns_of(AWARD_COLUMNS, "amount", "paid", "outstanding"),
     Column("value", "Value at award date", "money", width=1.25),
-    Column("age", "Days", "int", width=0.45),
-    Column("bucket", "Ageing", width=0.95),
+    *columns_of(AWARD_COLUMNS, "age", "bucket"),
     Column("status", "Status", width=1.5),
 ]
 
@@ -165,24 +167,13 @@ def _totals(rows: list[dict]) -> dict:
     return totals
 
 
+LIST_FILE = ListFile("awards", "Awards", COLUMNS, _row, _totals)
+
+
 @bp.route("/awards")
 @requires(access.READ_REGISTERS)
 def index():
-    session, actor = db.session(), current_actor()
-    filters = AwardFilters(request.args)
-    filters.case_id.choices = any_or(cases(session, actor))
-    filters.victim_id.choices = any_or(choices.victims(session, actor))
-    return show_list(
-        "awards/index.html",
-        filters,
-        lambda page, values: awards_register(session, actor, page, **values),
-        slug="awards",
-        title="Awards",
-        columns=COLUMNS,
-        row=_row,
-        totals=_totals,
-        ageing=ageing,
-    )
+    return show_list("awards/index.html", AwardFilters, awards_register, LIST_FILE, ageing=ageing)
 
 
 @bp.route("/awards/new", methods=["GET", "POST"])

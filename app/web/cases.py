@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app import db
 from app.web.forms import DayField, FilterForm, Form, any_or
-from app.web.lists import show_list
+from app.web.lists import ListFile, show_list
 from app.web.pages import done, render, submit
 from app.web.sessions import current_actor, requires
 from ledger import access, cases
@@ -55,23 +55,11 @@ COLUMNS = [
 ]
 
 
-def _row(case) -> dict:
-    return vars(case)
-
-
 @bp.route("/cases")
 @requires(access.READ_REGISTERS)
 def index():
-    session, actor = db.session(), current_actor()
-    return show_list(
-        "cases/index.html",
-        CaseFilters(request.args),
-        lambda page, values: registers.list_cases(session, actor, page, **values),
-        slug="cases",
-        title="Cases",
-        columns=COLUMNS,
-        row=_row,
-    )
+    listed = ListFile("cases", "Cases", COLUMNS, vars)
+    return show_list("cases/index.html", CaseFilters, registers.list_cases, listed)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

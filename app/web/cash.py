@@ -9,6 +9,8 @@ names the cash asset it follows; the core refuses anything else beside its field
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +20,7 @@ from wtforms.validators import InputRequired, Length
 from app import db
 from app.web.formatting import label, money
 from app.web.forms import DayField, FilterForm, Form, MoneyField, any_or, options
-from app.web.lists import show_list
+from app.web.lists import ListFile, show_list
 from app.web.pages import done, submit
 from app.web.sessions import current_actor, requires
 from app.web.steps import entries_note
@@ -41,9 +43,22 @@ def _kinds(table: dict) -> list[tuple[str, str]]:
 
 
 class CashFilters(FilterForm):
+    #: The kinds of receipt or of expense the list is filtered by.
+    kinds: dict[str, str] = {}
     kind = SelectField(_l("Kind"), default="", choices=[])
     date_from = DayField(_l("From"), optional=True)
     date_to = DayField(_l("To"), optional=True)
+
+    def offer(self, session, actor) -> None:
+        self.kind.choices = any_or(_kinds(self.kinds))
+
+
+class ReceiptFilters(CashFilters):
+    kinds = labels.RECEIPT_KIND
+
+
+class ExpenseFilters(CashFilters):
+    kinds = labels.EXPENSE_KIND
 
 
 class _MovementForm(Form):
@@ -55,21 +70,18 @@ class _MovementForm(Form):
     asset_id = SelectField(_l("Seized asset (optional)"), coerce=_optional_id, choices=[])
 
 
+def _kind_field(label: str, unchosen: str, kinds: dict) -> RadioField:
+    """The kind of a receipt or an expense: one of ``kinds``, ``unchosen`` when none is."""
+    return RadioField(label, choices=options(_kinds(kinds)), invalid_choice_message=unchosen)
+
+
 class ReceiptForm(_MovementForm):
-    kind = RadioField(
-        _l("Kind of receipt"),
-        choices=options(_kinds(labels.RECEIPT_KIND)),
-        invalid_choice_message=_l("Choose the kind of receipt"),
-    )
+    kind = _kind_field(_l("Kind of receipt"), _l("Choose the kind of receipt"), labels.RECEIPT_KIND)
     received_on = DayField(_l("Received on"))
 
 
 class ExpenseForm(_MovementForm):
-    kind = RadioField(
-        _l("Kind of expense"),
-        choices=options(_kinds(labels.EXPENSE_KIND)),
-        invalid_choice_message=_l("Choose the kind of expense"),
-    )
+    kind = _kind_field(_l("Kind of expense"), _l("Choose the kind of expense"), labels.EXPENSE_KIND)
     paid_on = DayField(_l("Paid on"))
 
 
@@ -77,6 +89,7 @@ class ExpenseForm(_MovementForm):
 DIRECTIONS = {
     RECEIPT: {
         "form": ReceiptForm,
+        "filters": ReceiptFilters,
         "kinds": labels.RECEIPT_KIND,
         "service": cash.record_receipt,
         "date_field": "received_on",
@@ -86,6 +99,7 @@ DIRECTIONS = {
     },
     EXPENSE: {
         "form": ExpenseForm,
+        "filters": ExpenseFilters,
         "kinds": labels.EXPENSE_KIND,
         "service": cash.record_expense,
         "date_field": "paid_on",
@@ -130,20 +144,12 @@ def _total(rows: list[dict]) -> dict:
 
 
 def _list(direction: str):
-    session, actor, spec = db.session(), current_actor(), DIRECTIONS[direction]
-    filters = CashFilters(request.args)
-    filters.kind.choices = any_or(_kinds(spec["kinds"]))
+    spec = DIRECTIONS[direction]
     return show_list(
         "cash/index.html",
-        filters,
-        lambda page, values: book_pages.list_cash(
-            session, actor, page, direction=direction, **values
-        ),
-        slug=spec["slug"],
-        title=spec["title"],
-        columns=COLUMNS,
-        row=_row_of(spec["kinds"]),
-        totals=_total,
+        spec["filters"],
+        partial(book_pages.list_cash, direction=direction),
+        ListFile(spec["slug"], spec["title"], COLUMNS, _row_of(spec["kinds"]), _total),
         direction=direction,
     )
 

@@ -70,8 +70,14 @@ class Form(FlaskForm):
 class FilterForm(Form):
     """A form of query-string filters: a GET, bookmarkable, so no CSRF token."""
 
+    #: Whether the list's read function takes a sort order (``?sort=``).
+    sortable = True
+
     class Meta:
         csrf = False
+
+    def offer(self, session, actor) -> None:
+        """Set the choices that come from the books (the open cases): none by default."""
 
 
 class MoneyField(Field):

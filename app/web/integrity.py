@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 
 from flask import Blueprint, request
 from flask_babel import gettext as _
@@ -21,7 +22,7 @@ from wtforms import SelectField
 
 from app import db
 from app.web.forms import FilterForm, Form, any_or
-from app.web.lists import show_list
+from app.web.lists import ListFile, show_list
 from app.web.pages import done, render
 from app.web.sessions import current_actor, requires
 from ledger import access
@@ -40,9 +41,17 @@ class RunForm(Form):
 
 
 class AuditFilters(FilterForm):
+    sortable = False  # newest first, always
     action = SelectField(_l("What was done"), default="", choices=[])
     subject_type = SelectField(_l("To what"), default="", choices=[])
     by = SelectField(_l("By whom"), default="", choices=[])
+
+    def offer(self, session, actor) -> None:
+        found = audit_log_choices(session, actor)
+        # Actions by their codes: the journal's event labels do not fit every audited step.
+        self.action.choices = any_or((a, a) for a in found.actions)
+        self.subject_type.choices = any_or((s, s) for s in found.subject_types)
+        self.by.choices = any_or((p, p) for p in found.people)
 
 
 COLUMNS = [
@@ -127,25 +136,10 @@ def run():
 @bp.route("/integrity/audit-log")
 @requires(access.READ_BOOKS)
 def audit_log():
-    session, actor = db.session(), current_actor()
-    filters = AuditFilters(request.args)
-    found = audit_log_choices(session, actor)
-    # Actions by their codes: the journal's event labels do not fit every audited step.
-    filters.action.choices = any_or((a, a) for a in found.actions)
-    filters.subject_type.choices = any_or((s, s) for s in found.subject_types)
-    filters.by.choices = any_or((p, p) for p in found.people)
-
-    def read(page, values):
-        chosen = {k: values.get(k) for k in ("action", "subject_type", "by")}
-        return books.list_events(session, actor, page, newest_first=True, **chosen)
-
     return show_list(
         "integrity/audit_log.html",
-        filters,
-        read,
-        slug="audit-log",
-        title="Audit log",
-        columns=COLUMNS,
-        row=_row,
+        AuditFilters,
+        partial(books.list_events, newest_first=True),
+        ListFile("audit-log", "Audit log", COLUMNS, _row),
         readable=readable,
     )

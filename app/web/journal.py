@@ -23,7 +23,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from app import db
 from app.web.formatting import money
 from app.web.forms import DayField, FilterForm, Form, any_or, options
-from app.web.lists import show_list
+from app.web.lists import ListFile, show_list
 from app.web.pages import done, render
 from app.web.sessions import current_actor, requires
 from app.web.steps import Step, take
@@ -67,6 +67,9 @@ class JournalFilters(FilterForm):
         _l("Entry number"),
         [Optional(), NumberRange(min=1, message=_l("Enter an entry number of 1 or more"))],
     )
+
+    def offer(self, session, actor) -> None:
+        self.account.choices = any_or(_account_options(session, actor))
 
 
 class LineForm(RowForm):
@@ -196,6 +199,9 @@ def _totals(rows: list[dict]) -> dict:
     }
 
 
+LIST_FILE = ListFile("journal", "Journal", COLUMNS, totals=_totals, rows_of=_file_rows)
+
+
 def _account_options(session, actor) -> list:
     return [(a.code, a.label) for a in book_pages.account_choices(session, actor)]
 
@@ -203,20 +209,8 @@ def _account_options(session, actor) -> list:
 @bp.route("/journal")
 @requires(access.READ_BOOKS)
 def index():
-    session, actor = db.session(), current_actor()
-    filters = JournalFilters(request.args)
-    filters.account.choices = any_or(_account_options(session, actor))
     return show_list(
-        "journal/index.html",
-        filters,
-        lambda page, values: reads.list_entries(session, actor, page, **values),
-        slug="journal",
-        title="Journal",
-        columns=COLUMNS,
-        row=None,
-        rows_of=_file_rows,
-        totals=_totals,
-        per_page=20,
+        "journal/index.html", JournalFilters, reads.list_entries, LIST_FILE, per_page=20
     )
 
 

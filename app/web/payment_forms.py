@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.web.forms import DayField, FilterForm, Form, MoneyField, NumberField, any_or, options
 from ledger import labels
 from ledger.models.registers import DISBURSEMENT_STATES, PAYMENT_METHODS
+from ledger.reads import choices
 
 
 def _labelled(table: dict, codes) -> list[tuple[str, str]]:
@@ -30,6 +31,9 @@ class PaymentFilters(FilterForm):
     distribution_id = NumberField(
         _l("Distribution round"), message=_l("Enter a round's number, such as 3")
     )
+
+    def offer(self, session, actor) -> None:
+        self.case_id.choices = any_or(choices.open_cases(session, actor))
 
 
 class ProposeForm(Form):

@@ -25,8 +25,8 @@ from markupsafe import Markup
 
 from app import db
 from app.web.formatting import money
-from app.web.forms import any_or, options
-from app.web.lists import show_list
+from app.web.forms import options
+from app.web.lists import ListFile, show_list
 from app.web.pages import done, render, submit
 from app.web.payment_forms import (
     ApproveForm,
@@ -41,7 +41,6 @@ from app.web.sessions import current_actor, recent_sign_in, requires
 from app.web.steps import CONFIRM, STEP_FIELD, Step, take, take_on_record
 from ledger import access, disbursements, distributions, labels
 from ledger.money import Money
-from ledger.reads import choices
 from ledger.reads.awards import PaymentRow
 from ledger.reads.payment_pages import (
     PaymentPage,
@@ -115,22 +114,13 @@ def _totals(rows: list[dict]) -> dict:
     return totals
 
 
+LIST_FILE = ListFile("payments", "Payments", COLUMNS, _row, _totals)
+
+
 @bp.route("/payments")
 @requires(access.READ_REGISTERS)
 def index():
-    session, actor = db.session(), current_actor()
-    filters = PaymentFilters(request.args)
-    filters.case_id.choices = any_or(choices.open_cases(session, actor))
-    return show_list(
-        "payments/index.html",
-        filters,
-        lambda page, values: payment_queue(session, actor, page, **values),
-        slug="payments",
-        title="Payments",
-        columns=COLUMNS,
-        row=_row,
-        totals=_totals,
-    )
+    return show_list("payments/index.html", PaymentFilters, payment_queue, LIST_FILE)
 
 
 @bp.route("/payments/<int:payment_id>")

@@ -9,7 +9,7 @@ whether it was added or corrected.
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -21,7 +21,7 @@ from app import db
 from app.uploads import read_upload
 from app.web.formatting import day
 from app.web.forms import DayField, FilterForm, Form, any_or
-from app.web.lists import show_list
+from app.web.lists import ListFile, show_list
 from app.web.pages import done, submit
 from app.web.sessions import current_actor, requires
 from ledger import access, fx
@@ -43,7 +43,12 @@ def _code(text):
 
 
 class RateFilters(FilterForm):
+    sortable = False  # newest first, always
     currency = SelectField(_l("Currency"), default="", choices=[])
+
+    def offer(self, session, actor) -> None:
+        known = choices.currencies(session, actor)[1:]  # the functional currency has no rate
+        self.currency.choices = any_or((code, code) for code in known)
 
 
 class RateField(StringField):
@@ -81,28 +86,11 @@ COLUMNS = [
 ]
 
 
-def _row(rate: books.RateRow) -> dict:
-    return vars(rate)
-
-
 @bp.route("/rates")
 @requires(access.READ_REGISTERS)
 def index():
-    session, actor = db.session(), current_actor()
-    filters = RateFilters(request.args)
-    known = choices.currencies(session, actor)[1:]  # the functional currency has no rate
-    filters.currency.choices = any_or((code, code) for code in known)
-    return show_list(
-        "rates/index.html",
-        filters,
-        lambda page, values: books.list_rates(
-            session, actor, page, currency=values.get("currency")
-        ),
-        slug="exchange-rates",
-        title="Exchange rates",
-        columns=COLUMNS,
-        row=_row,
-    )
+    listed = ListFile("exchange-rates", "Exchange rates", COLUMNS, vars)
+    return show_list("rates/index.html", RateFilters, books.list_rates, listed)
 
 
 @bp.route("/rates/new", methods=["GET", "POST"])

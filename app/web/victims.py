@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app import db, pii
 from app.web.forms import DayField, FilterForm, Form, options
-from app.web.lists import show_list
+from app.web.lists import ListFile, show_list
 from app.web.pages import done, render, submit
 from app.web.sessions import current_actor, requires
 from ledger import access, labels, victims
@@ -174,6 +174,7 @@ class ChangeForm(_Reach):
 
 
 class VictimFilters(FilterForm):
+    sortable = False  # by registration, always
     code = StringField(_l("Victim code"), [Optional(), Length(max=16)])
 
 
@@ -226,15 +227,11 @@ def _row(victim: registers.VictimRow) -> dict:
 @bp.route("/victims")
 @requires(access.READ_REGISTERS)
 def index():
-    session, actor = db.session(), current_actor()
     return show_list(
         "victims/index.html",
-        VictimFilters(request.args),
-        lambda page, values: registers.list_victims(session, actor, page, code=values.get("code")),
-        slug="victims",
-        title="Victims",
-        columns=COLUMNS,
-        row=_row,
+        VictimFilters,
+        registers.list_victims,
+        ListFile("victims", "Victims", COLUMNS, _row),
         country=country_name,
     )
 
