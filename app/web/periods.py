@@ -128,31 +128,52 @@ def _closes(months: list[str]) -> str:
     return Markup(render_template("periods/_closes.html", months=months))  # noqa: S704 (escaped)
 
 
+def _period_step(
+    form: Callable[[], Form],
+    field: str,
+    post: Callable[[str], object],
+    said: Callable[[str, object], str],
+    **described,
+):
+    """One of the periods page's steps on a month or a year: the ``field`` of ``form`` (a
+    form filled in from the query string, as the periods page links to it).
+
+    ``post`` takes the step with the field's value; a refusal that names no field (already
+    closed…) is said beside the field. Done, the periods page says ``said(value, made)`` and
+    the entries posted. ``described``: the rest of the :class:`~app.web.steps.Step`.
+    """
+    session = db.session()
+
+    def act(f: Form):
+        value = f[field].data
+        return value, _beside(field, lambda: posted_by(session, lambda: post(value)))
+
+    def finished(result):
+        value, (made, numbers) = result
+        return done(with_entries(said(value, made), numbers), "web.periods.index")
+
+    return take(Step(form=form, act=act, finished=finished, **described))
+
+
 @bp.route("/periods/close", methods=["GET", "POST"])
 @requires(access.MANAGE_BOOKS)
 def close():
     session, actor = db.session(), current_actor()
 
-    def act(form: MonthForm):
-        def step():
-            return close_month(session, form.period.data, actor=actor, today=today_utc())
-
-        return _beside("period", step)
-
-    def finished(period) -> object:
-        message = _(
+    def said(_month: str, period) -> str:
+        return _(
             "Books closed up to %(month)s: no entry can be dated in it, or in any month "
             "before it, again.",
             month=month_label(period.month),
         )
-        return done(message, "web.periods.index")
 
-    step = Step(
-        form=lambda: MonthForm(period=request.args.get("month")),
+    return _period_step(
+        lambda: MonthForm(period=request.args.get("month")),
+        "period",
+        lambda month: close_month(session, month, actor=actor, today=today_utc()),
+        said,
         template="periods/close.html",
-        act=act,
         button=lambda f: _("Close the books up to %(month)s", month=month_label(f.period.data)),
-        finished=finished,
         heading=_("Check the close before it is made"),
         explanation=_(
             "Closing a month closes every earlier month that is still open. No entry can ever "
@@ -162,7 +183,6 @@ def close():
         details=lambda f: _closes(months_closed_by(session, actor, f.period.data)),
         aliases=ALIASES,
     )
-    return take(step)
 
 
 @bp.route("/periods/revalue", methods=["GET", "POST"])
@@ -170,30 +190,21 @@ def close():
 def revalue_month():
     session, actor = db.session(), current_actor()
 
-    def act(form: MonthForm):
-        def step():
-            return posted_by(session, lambda: revalue(session, actor=actor, month=month))
-
-        month = form.period.data
-        return month, _beside("period", step)
-
-    def finished(result) -> object:
-        month, (entry, numbers) = result
+    def said(month: str, entry) -> str:
         if entry is None:
-            message = _(
+            return _(
                 "Nothing needed restating at the end of %(month)s: no entry was posted.",
                 month=month_label(month),
             )
-        else:
-            message = _("%(month)s revalued.", month=month_label(month))
-        return done(with_entries(message, numbers), "web.periods.index")
+        return _("%(month)s revalued.", month=month_label(month))
 
-    step = Step(
-        form=lambda: MonthForm(period=request.args.get("month")),
+    return _period_step(
+        lambda: MonthForm(period=request.args.get("month")),
+        "period",
+        lambda month: revalue(session, actor=actor, month=month),
+        said,
         template="periods/revalue.html",
-        act=act,
         button=lambda f: _("Revalue at the end of %(month)s", month=month_label(f.period.data)),
-        finished=finished,
         heading=_("Check the revaluation before it is posted"),
         explanation=_(
             "Open foreign-currency awards (2000) and foreign-currency bank accounts are "
@@ -202,7 +213,6 @@ def revalue_month():
         ),
         aliases=ALIASES,
     )
-    return take(step)
 
 
 @bp.route("/periods/close-year", methods=["GET", "POST"])
@@ -210,30 +220,20 @@ def revalue_month():
 def close_a_year():
     session, actor = db.session(), current_actor()
 
-    def act(form: YearForm):
-        def step():
-            return posted_by(
-                session, lambda: close_year(session, actor=actor, year=year, today=today_utc())
-            )
-
-        year = int(form.year.data)
-        return year, _beside("year", step)
-
-    def finished(result) -> object:
-        year, (_entry, numbers) = result
-        message = _(
+    def said(year: str, _entry) -> str:
+        return _(
             "The year %(year)d is closed: its result is in the fund balance (3000) and "
             "December %(year)d is closed.",
-            year=year,
+            year=int(year),
         )
-        return done(with_entries(message, numbers), "web.periods.index")
 
-    step = Step(
-        form=lambda: YearForm(year=request.args.get("year")),
+    return _period_step(
+        lambda: YearForm(year=request.args.get("year")),
+        "year",
+        lambda year: close_year(session, actor=actor, year=int(year), today=today_utc()),
+        said,
         template="periods/close_year.html",
-        act=act,
         button=lambda f: _("Close the year %(year)s", year=f.year.data),
-        finished=finished,
         heading=_("Check the year-end close before it is posted"),
         explanation=_(
             "The closing entry, dated 31 December, moves every revenue and expense balance of "
@@ -243,4 +243,3 @@ def close_a_year():
         warning=_("A closed year cannot be opened again."),
         details=lambda f: _closes(months_closed_by(session, actor, f"{f.year.data}-12")),
     )
-    return take(step)
