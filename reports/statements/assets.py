@@ -190,16 +190,17 @@ def case_statement(session: Session, request: ReportRequest) -> Statement:
     )
 
 
+def _of_case(session: Session, model, day, case: Case, as_of: date) -> list:
+    """The case's records of one register (its assets, its awards) that existed on ``as_of``
+    (their ``day`` of seizure or order on or before it), by number."""
+    query = select(model).where(model.case_id == case.id, day <= as_of).order_by(model.id)
+    return list(session.scalars(query))
+
+
 def _asset_rows(session: Session, case: Case, as_of: date) -> list[dict]:
     """Per asset: its line (state, estimate at seizure), then what the journal holds of it."""
     rows: list[dict] = [{"_style": "heading", "item": "Seized assets"}]
-    assets = list(
-        session.scalars(
-            select(Asset)
-            .where(Asset.case_id == case.id, Asset.seized_on <= as_of)
-            .order_by(Asset.id)
-        )
-    )
+    assets = _of_case(session, Asset, Asset.seized_on, case, as_of)
     posted = asset_postings(session, [a.id for a in assets], as_of)
     held = _per_asset(session, HELD_FOR_SALE, as_of)
     for asset in assets:
@@ -338,13 +339,7 @@ def _result_rows(session: Session, case: Case, as_of: date) -> tuple[int, list[d
 
 def _award_rows(session: Session, case: Case, as_of: date) -> tuple[int, list[dict]]:
     rows: list[dict] = [{"_style": "heading", "item": "Awards"}]
-    awards = list(
-        session.scalars(
-            select(Award)
-            .where(Award.case_id == case.id, Award.ordered_on <= as_of)
-            .order_by(Award.id)
-        )
-    )
+    awards = _of_case(session, Award, Award.ordered_on, case, as_of)
     figures = award_movements(session, as_of, [a.id for a in awards])
     owed = 0
     for award in awards:

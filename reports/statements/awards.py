@@ -23,6 +23,7 @@ from ledger.models.base import summed
 from ledger.money import Money
 from ledger.reads.awards import is_abroad
 from ledger.reads.lists import filtered
+from reports import queries
 from reports.context import ReportRequest, make_meta
 from reports.formatting import money_text
 from reports.statement import Column, Statement
@@ -225,6 +226,18 @@ def victim_columns(functional: str) -> list[Column]:
     ]
 
 
+#: What the victim statement reads of each posting to 2000 (names of ``POSTING_COLUMNS``).
+VICTIM_SELECT = (
+    "value_date",
+    "number",
+    "event",
+    "award_id",
+    "amount",
+    "original_amount",
+    "currency",
+)
+
+
 def victim_statement(session: Session, request: ReportRequest) -> Statement:
     """What the fund owes and has paid one victim, named by code only."""
     if request.victim_id is None:
@@ -232,23 +245,10 @@ def victim_statement(session: Session, request: ReportRequest) -> Statement:
     victim = fetch(session, Victim, request.victim_id, "victim", "victim_id")
     meta = make_meta(session, request, point_in_time=True)
     query = (
-        select(
-            JournalEntry.value_date,
-            JournalEntry.number,
-            JournalEntry.event,
-            Posting.award_id,
-            Posting.amount,
-            Posting.original_amount,
-            Posting.currency,
-        )
-        .join(JournalEntry, JournalEntry.number == Posting.entry_number)
+        queries.postings_query(None, meta.as_of, columns=VICTIM_SELECT)
         .join(Account, Account.id == Posting.account_id)
         .join(Award, Award.id == Posting.award_id)
-        .where(
-            Account.code == AWARDS_PAYABLE,
-            Award.victim_id == victim.id,
-            JournalEntry.value_date <= meta.as_of,
-        )
+        .where(Account.code == AWARDS_PAYABLE, Award.victim_id == victim.id)
         .order_by(JournalEntry.value_date, JournalEntry.number, Posting.line)
     )
     if request.court_user_id is not None:
