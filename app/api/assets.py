@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import PageArgs, answer_schema
+from app.api.schemas import PageArgs, answer_schema, dated_reason
 from ledger import access, assets
 from ledger.models.registers import ASSET_KINDS, ASSET_STATES
 from ledger.reads import registers
@@ -36,9 +36,7 @@ class LiquidateIn(Schema):
     selling_costs = MoneyField(load_default=None)
 
 
-class ReleaseIn(Schema):
-    released_on = Day(required=True)
-    reason = Text(500, required=True)
+ReleaseIn = dated_reason("ReleaseIn", "released_on")
 
 
 class AssetArgs(PageArgs):

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import PageArgs, answer_schema
+from app.api.schemas import PageArgs, answer_schema, dated_reason
 from ledger import access, awards
 from ledger.models.registers import AWARD_STATES
 from ledger.reads import awards as reads
@@ -24,10 +24,7 @@ class AwardIn(Schema):
     amount = MoneyField(required=True)
 
 
-class CancelIn(Schema):
-    effective_on = Day(required=True)
-    reason = Text(500, required=True)
-    amount = MoneyField(load_default=None)
+CancelIn = dated_reason("CancelIn", "effective_on", amount=MoneyField(load_default=None))
 
 
 class AwardArgs(PageArgs):

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.endpoints import Resource, on_today
 from app.api.fields import Day, Id, MoneyField, QueryId, Text
-from app.api.schemas import NoBody, PageArgs, answer_schema
+from app.api.schemas import NoBody, PageArgs, answer_schema, dated_reason
 from ledger import access, disbursements
 from ledger.models.registers import DISBURSEMENT_STATES, PAYMENT_METHODS
 from ledger.reads import awards as reads
@@ -35,9 +35,7 @@ class ExecuteIn(Schema):
     fee = MoneyField(load_default=None)
 
 
-class ReturnIn(Schema):
-    returned_on = Day(required=True)
-    reason = Text(500, required=True)
+ReturnIn = dated_reason("ReturnIn", "returned_on")
 
 
 class DisbursementArgs(PageArgs):

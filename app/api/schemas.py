@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from marshmallow import Schema, fields, validate
 
-from app.api.fields import MoneyField, Timestamp
+from app.api.fields import Day, MoneyField, Text, Timestamp
 from ledger.money import Money
 from ledger.reads.paging import MAX_PER_PAGE, PageRequest
 
@@ -55,6 +55,14 @@ def _answer_field(row: type, hints: dict, attribute: str) -> fields.Field:
     if len(known) != 1 or known[0] not in ANSWER_FIELDS:
         raise TypeError(f"{row.__name__}.{attribute} ({hint}): declare its field")
     return ANSWER_FIELDS[known[0]](allow_none=True) if len(kinds) > 1 else ANSWER_FIELDS[known[0]]()
+
+
+def dated_reason(name: str, day: str, **more: fields.Field) -> type[Schema]:
+    """The body ``name`` of a step that says when it took effect and why (a release, a
+    return, a cancellation): the date ``day`` and a ``reason``, both required, then ``more``."""
+    return Schema.from_dict(
+        {day: Day(required=True), "reason": Text(500, required=True), **more}, name=name
+    )
 
 
 class MoneySchema(Schema):
