@@ -6,11 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from app import db
-from app.api.common import actor
 from app.api.endpoints import Resource
 from app.api.schemas import PageArgs, answer_schema
-from app.auth import requires
 from ledger import access
 from ledger.reads import books
 from ledger.verify import verify_books
@@ -37,14 +34,13 @@ class EventArgs(PageArgs):
 
 @blp.route("/verify")
 class Verify(MethodView):
-    @requires(access.READ_BOOKS)
-    @blp.response(200, VerifySchema)
-    def get(self):
-        """Recompute the hash chains, every entry's sum, the numbering and the balances, and
-        check every register row (awards, payments, assets, receipts…) against the entries
-        and audit events that moved it, and prove the chains still extend every signed
-        checkpoint of the fund's log: the same check as ``fundledger verify``."""
-        return verify_books(db.session(), actor()).as_json()
+    get = Resource(blp, VerifySchema, show=verify_books).one(
+        access.READ_BOOKS,
+        "Recompute the hash chains, every entry's sum, the numbering and the balances, and\n"
+        "check every register row (awards, payments, assets, receipts…) against the entries\n"
+        "and audit events that moved it, and prove the chains still extend every signed\n"
+        "checkpoint of the fund's log: the same check as ``fundledger verify``.",
+    )
 
 
 @blp.route("/events")
