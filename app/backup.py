@@ -39,15 +39,14 @@ class BackupError(RuntimeError):
 
 @dataclass(frozen=True)
 class Backup:
+    """A backup file and the checkpoint of what it holds (kept in ``checkpoint_path(path)``)."""
+
     path: Path
     checkpoint: Checkpoint
 
-    @property
-    def checkpoint_path(self) -> Path:
-        return checkpoint_path(self.path)
-
 
 def checkpoint_path(backup_file: Path) -> Path:
+    """Where the checkpoint of ``backup_file`` is written beside it: ``FILE.checkpoint``."""
     return backup_file.with_name(backup_file.name + ".checkpoint")
 
 

@@ -18,13 +18,13 @@ from flask.cli import with_appcontext
 from app import db
 from app.backup import BackupError, backup, checkpoint_path, restore
 from app.checkpoints import checkpointer
-from app.cli_support import OPERATOR, require_initialised
+from app.cli_support import EXISTING_FILE, OPERATOR, OUTPUT_FILE, require_initialised
 from ledger.checkpoint_log import read_checkpoints
 from ledger.verify import verify_books
 
 
 @click.command("backup")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("-o", "--output", type=OUTPUT_FILE, required=True)
 @with_appcontext
 def backup_command(output: Path) -> None:
     """Copy the database to FILE (SQLite's online backup; pg_dump -Fc on PostgreSQL) while
@@ -40,16 +40,16 @@ def backup_command(output: Path) -> None:
     click.echo(f"backup written to {made.path}")
     click.echo(
         f"it holds {signed.journal_entries} journal entries (head {signed.journal_head}) and "
-        f"{signed.audit_events} audit events; checkpoint in {made.checkpoint_path}"
+        f"{signed.audit_events} audit events; checkpoint in {checkpoint_path(made.path)}"
     )
 
 
 @click.command("restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=EXISTING_FILE)
 @click.option(
     "--checkpoint",
     "checkpoint_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="the backup's checkpoint (default: FILE.checkpoint)",
 )

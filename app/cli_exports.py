@@ -9,12 +9,11 @@ import click
 from flask.cli import with_appcontext
 
 from app import db
+from app.cli_support import DAY
 from ledger.access import Actor
 from ledger.errors import LedgerError
 from reports.journal_export import FORMATS
 from reports.journal_export import export_journal as export_text
-
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command("export-journal")
@@ -35,11 +34,11 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option(
     "--from",
     "date_from",
-    type=_DATE,
+    type=DAY,
     default=None,
     help="first value date (opening balances before it)",
 )
-@click.option("--to", "date_to", type=_DATE, default=None, help="last value date")
+@click.option("--to", "date_to", type=DAY, default=None, help="last value date")
 @with_appcontext
 def export_journal(fmt: str, output: Path, date_from, date_to) -> None:
     """Write the journal in Ledger/hledger or Beancount format, so auditors can recompute

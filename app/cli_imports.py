@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app import db
+from app.cli_support import EXISTING_FILE
 from ledger.access import Actor
 from ledger.errors import LedgerError, NotFound
 from ledger.imports import LAYOUTS, read_table, run_import
@@ -22,7 +23,7 @@ from ledger.models import User
 
 @click.command("import")
 @click.argument("kind", type=click.Choice(sorted(LAYOUTS)))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=EXISTING_FILE)
 @click.option(
     "--by",
     default=None,

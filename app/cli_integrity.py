@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 
 from app import db
 from app.checkpoints import checkpointer
-from app.cli_support import OPERATOR, refusals_exit, require_initialised
+from app.cli_support import EXISTING_FILE, OPERATOR, refusals_exit, require_initialised
 from ledger.checkpoints import (
     Checkpoint,
     CheckpointError,
@@ -30,11 +30,10 @@ from ledger.verify import VerifyResult, verify_books
 from reports.checkpoint_reader import checkpoint_of
 
 _EXISTING = click.Path(exists=True, path_type=Path)
-_STATEMENT_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _PUBLIC_KEY = click.option(
     "--public-key",
     "public_key_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="PEM file of the fund's public key to check signatures with "
     "(default: the key this server signs with)",
@@ -129,9 +128,7 @@ def checkpoint(print_public_key: bool, reason: str) -> None:
 
 
 @click.command("verify-statement")
-@click.argument(
-    "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False
-)
+@click.argument("file", type=EXISTING_FILE, required=False)
 @click.option(
     "--token",
     default=None,

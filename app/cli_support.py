@@ -1,10 +1,12 @@
-"""What every ``fundledger`` command shares: who it acts as, and how it refuses."""
+"""What every ``fundledger`` command shares: who it acts as, how it refuses, and the
+kinds of argument several commands take."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
 import click
 
@@ -14,6 +16,13 @@ from ledger.models import Fund
 
 #: Who the command line acts as: the operator, with an administrator's rights.
 OPERATOR = Actor.system()
+
+#: A file the command reads: it must exist and not be a folder.
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+#: A file the command writes.
+OUTPUT_FILE = click.Path(dir_okay=False, path_type=Path)
+#: A day written ``YYYY-MM-DD``.
+DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def require_initialised(session) -> None:
