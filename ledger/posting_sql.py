@@ -99,6 +99,8 @@ ACCOUNT_KEY = (("account_id", "INTEGER"),)
 ACCOUNT_ADDED = (("balance", "BIGINT"), ("original_balance", "BIGINT"), ("postings", "BIGINT"))
 SUBLEDGER_KEY = (("account_id", "INTEGER"), ("award_id", "INTEGER"))
 SUBLEDGER_ADDED = (("balance", "BIGINT"), ("original_balance", "BIGINT"))
+#: Up to this many rows a PostgreSQL write sends them as ``VALUES``, beyond as arrays.
+FEW_ROWS = 8
 #: Entries per PostgreSQL statement in a batch (bounds one statement's memory).
 CHUNK = 5000
 
@@ -185,7 +187,9 @@ def _write_postgres(session: Session, work: Write, start: int) -> None:
 
     Rows travel as one array per column (``unnest``), so the statement's text is the
     same whatever the number of rows: the driver prepares it once and binds a handful
-    of parameters, not one per value.
+    of parameters, not one per value. One entry's few rows go as plain ``VALUES``
+    instead: the driver dumps a scalar parameter about 20 times faster than an array
+    (70 us less per award), and the texts stay few (one per shape of entry).
     """
     entries = work.entries[start : start + CHUNK]
     if entries:
@@ -242,12 +246,17 @@ def _add_cte(name, table, keys, added, rows, params) -> str:
 def _insert_cte(name, table, columns, types, rows, params) -> str:
     return (
         f"{name} AS (INSERT INTO {table} ({', '.join(columns)})"
-        f" SELECT * FROM {_unnest(rows, types, params)} RETURNING 1)"
+        f" SELECT * FROM {_unnest(rows, types, params)} AS v RETURNING 1)"
     )
 
 
 def _unnest(rows: Sequence[tuple], types: Sequence[str], params: list) -> str:
-    """``unnest(%s::T1[], %s::T2[], …)`` of ``rows``, one array parameter per column."""
+    """``rows`` as a table: ``unnest(%s::T1[], %s::T2[], …)``, one array parameter per
+    column; a few rows (:data:`FEW_ROWS`, one entry's) as ``(VALUES (%s::T1, …), …)``."""
+    if len(rows) <= FEW_ROWS:
+        params.extend(value for row in rows for value in row)
+        row = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
+        return f"(VALUES {', '.join([row] * len(rows))})"
     params.extend(list(column) for column in zip(*rows, strict=True))
     return "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
 
