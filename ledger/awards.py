@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -111,18 +112,33 @@ class AwardFacts:
 
 def _lookup(session: Session, request: AwardRequest) -> AwardFacts:
     """The case, the victim's code and an earlier award of the order: one statement."""
-    case_id, victim_id = valid_id(request.case_id), valid_id(request.victim_id)
     row = session.execute(
-        select(
-            select(Case.opened_on).where(Case.id == case_id).scalar_subquery(),
-            select(Case.reference).where(Case.id == case_id).scalar_subquery(),
-            select(Victim.code).where(Victim.id == victim_id).scalar_subquery(),
-            select(Award.id)
-            .where(Award.victim_id == victim_id, Award.order_reference == request.order_reference)
-            .scalar_subquery(),
-        )
+        _lookup_statement(),
+        {
+            "case_id": valid_id(request.case_id),
+            "victim_id": valid_id(request.victim_id),
+            "order_reference": request.order_reference,
+        },
     ).one()
     return AwardFacts(*row)
+
+
+@cache
+def _lookup_statement():
+    """:func:`_lookup`'s statement, built once: an award's registration is the hot path of
+    the API and of imports, and building four subqueries on every call cost more Python
+    than executing them (issue 11)."""
+    case_id = bindparam("case_id", type_=Integer)
+    victim_id = bindparam("victim_id", type_=Integer)
+    reference = bindparam("order_reference", type_=String)
+    return select(
+        select(Case.opened_on).where(Case.id == case_id).scalar_subquery(),
+        select(Case.reference).where(Case.id == case_id).scalar_subquery(),
+        select(Victim.code).where(Victim.id == victim_id).scalar_subquery(),
+        select(Award.id)
+        .where(Award.victim_id == victim_id, Award.order_reference == reference)
+        .scalar_subquery(),
+    )
 
 
 def valid_id(value: object) -> int:
@@ -193,15 +209,7 @@ def _insert_award(
     session: Session, actor: Actor, request: AwardRequest, value: int, facts: AwardFacts
 ) -> Award:
     row = award_row(actor, request, value)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Award.__table__)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["victim_id", "order_reference"])
-        .returning(Award.__table__.c.id)
-    )
-    award_id = session.execute(statement).scalar()
+    award_id = session.execute(_insert_statement(session.get_bind().dialect.name), row).scalar()
     if award_id is None:  # a concurrent twin committed first
         earlier = session.scalar(
             select(Award.id).where(
@@ -211,6 +219,18 @@ def _insert_award(
         )
         raise _duplicate(earlier, request.order_reference, facts.victim_code)
     return persistent_award(session, award_id, row)
+
+
+@cache
+def _insert_statement(dialect: str):
+    """The award's ``INSERT … ON CONFLICT DO NOTHING RETURNING id``, built once per engine
+    kind; its values come as parameters (:func:`award_row`'s keys)."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(Award.__table__)
+        .on_conflict_do_nothing(index_elements=["victim_id", "order_reference"])
+        .returning(Award.__table__.c.id)
+    )
 
 
 def persistent_award(session: Session, award_id: int, row: dict) -> Award:
