@@ -80,13 +80,15 @@ def _closed_by_the_server(dbapi_connection, _record, _proxy) -> None:
     A connection waiting in the pool has sent nothing and expects nothing: every
     reply was read before it came back. If its socket has something to read, it is
     the server's goodbye (``FATAL: terminating connection``) or the end of the stream,
-    so the connection is dead. Looking costs a ``select`` with no timeout, not a
+    so the connection is dead. Looking costs a ``poll`` with no timeout, not a
     round trip. (A connection whose socket is gone is dead too.) Other drivers than
     psycopg keep ``pool_pre_ping``.
     """
     pgconn = dbapi_connection.pgconn
     try:
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        poller = select.poll()  # poll, not select: no limit on the descriptor's number
+        poller.register(pgconn.socket, select.POLLIN)
+        readable = poller.poll(0)
     except (psycopg.Error, OSError, ValueError) as exc:
         raise DisconnectionError("the connection is closed") from exc
     if readable:
